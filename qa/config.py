@@ -1,0 +1,49 @@
+"""One settings object: defaults that work offline, overridden by QA_* environment variables (and OPENAI_*)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=None, extra="ignore")
+
+    articles_dir: Path = PROJECT_ROOT / "store" / "articles"
+    store_dir: Path = PROJECT_ROOT / "store" / "chroma"
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "articles"
+
+    # Retrieval and answering
+    top_k: int = Field(default=8, ge=1, le=50)
+    answer_mode: str = "auto"  # "extractive", "llm", or "auto" (llm when an API key or base URL is configured)
+    max_file_bytes: int = 5_000_000
+
+    # Embeddings: "minilm" (bundled, offline) or "openai"
+    embedding: str = "minilm"
+    openai_embedding_model: str = "text-embedding-3-small"
+
+    # LLM mode (any OpenAI-compatible server)
+    openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "QA_OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "QA_OPENAI_BASE_URL"))
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = 30.0
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma_host)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

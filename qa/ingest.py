@@ -1,0 +1,174 @@
+"""`qa ingest`: bring the index in line with the articles folder, incrementally, keyed by content hash.
+
+Per article the order is: delete its old records, add the new ones, then record its hash in the manifest. A run
+killed at any point leaves at worst an article whose hash is not recorded, which the next run redoes in full, so
+nothing is duplicated or lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from qa.chunking import chunk
+from qa.config import Settings
+from qa.embedding import Embedder, embedder_from_settings
+from qa.loader import SkippedFile, article_files, doc_id, load_article
+from qa.store import Collections, ManifestEntry, chroma_client, drop_index, sentences_to_json
+from qa.types import Article, Passage
+
+log = logging.getLogger(__name__)
+
+BATCH_ARTICLES = 64
+
+
+@dataclass
+class IngestReport:
+    articles: int = 0  # indexed after the run
+    passages: int = 0
+    changed: int = 0  # added or edited
+    removed: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (
+            f"{self.articles} articles, {self.passages} passages, {self.changed} changed, {self.removed} removed"
+            f", {len(self.skipped)} skipped in {self.seconds:.1f} s"
+        )
+        return text
+
+
+def open_collections(settings: Settings, embedder: Embedder | None = None) -> Collections:
+    embedder = embedder or embedder_from_settings(settings)
+    return Collections(chroma_client(settings), settings.collection, embedder)
+
+
+def ingest(settings: Settings, rebuild: bool = False, progress: bool = False) -> IngestReport:
+    started = time.perf_counter()
+    embedder = embedder_from_settings(settings)
+    client = chroma_client(settings)
+    if rebuild:
+        drop_index(client, settings.collection)
+    collections = Collections(client, settings.collection, embedder)
+    manifest = collections.read_manifest()
+    articles_dir = settings.articles_dir
+    if not articles_dir.is_dir():
+        raise FileNotFoundError(f"articles folder not found: {articles_dir} (set QA_ARTICLES_DIR)")
+
+    report = IngestReport()
+    on_disk: dict[str, str] = {}
+    to_index = []
+    for path in article_files(articles_dir):
+        doc = doc_id(path, articles_dir)
+        try:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as err:
+            report.skipped.append(SkippedFile(doc, f"cannot read: {err.strerror or err}"))
+            continue
+        on_disk[doc] = digest
+        if doc not in manifest or manifest[doc].sha256 != digest:
+            to_index.append(path)
+
+    gone = [doc for doc in manifest if doc not in on_disk and not any(s.doc == doc for s in report.skipped)]
+    if gone:
+        collections.remove_docs(gone)
+        report.removed = len(gone)
+
+    bar = _progress(len(to_index), progress)
+    for begin in range(0, len(to_index), BATCH_ARTICLES):
+        batch = []
+        for path in to_index[begin : begin + BATCH_ARTICLES]:
+            result = load_article(path, articles_dir, settings.max_file_bytes)
+            if isinstance(result, SkippedFile):
+                log.warning("skipped %s: %s", result.doc, result.reason)
+                report.skipped.append(result)  # an older indexed version, if any, stays
+            else:
+                batch.append(result)
+        _index_batch(collections, embedder, batch)
+        report.changed += len(batch)
+        if bar:
+            bar.update(min(BATCH_ARTICLES, len(to_index) - begin))
+    if bar:
+        bar.close()
+
+    final = collections.read_manifest()
+    report.articles = len(final)
+    report.passages = sum(e.passages for e in final.values())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled or total < 2 * BATCH_ARTICLES:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="article", desc="indexing")
+
+
+def _index_batch(collections: Collections, embedder: Embedder, articles: list[Article]) -> None:
+    if not articles:
+        return
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    passages_by_article = [chunk(a) for a in articles]
+    sentence_texts, sentence_ids, sentence_meta = [], [], []
+    for article, passages in zip(articles, passages_by_article):
+        for p_index, passage in enumerate(passages):
+            for s_index, sentence in enumerate(passage.sentences):
+                sentence_texts.append(passage.sentence_text(sentence))
+                sentence_ids.append(f"{passage.id}#{s_index}")
+                sentence_meta.append({"doc": article.doc, "passage": passage.id, "index": s_index})
+    vectors = embedder.embed(sentence_texts)
+
+    # A passage's vector is the mean of its sentences' vectors: the same embedding work covers both levels.
+    nodes = []
+    row = 0
+    for article, passages in zip(articles, passages_by_article):
+        for passage in passages:
+            count = len(passage.sentences)
+            mean = vectors[row : row + count].mean(axis=0)
+            row += count
+            metadata = _passage_metadata(article, passage)
+            nodes.append(
+                TextNode(
+                    id_=passage.id,
+                    text=passage.text,
+                    embedding=(mean / max(float(np.linalg.norm(mean)), 1e-12)).tolist(),
+                    metadata=metadata,
+                    excluded_embed_metadata_keys=list(metadata),
+                    excluded_llm_metadata_keys=list(metadata),
+                )
+            )
+
+    collections.remove_docs([a.doc for a in articles])
+    ChromaVectorStore(chroma_collection=collections.passages).add(nodes)
+    for begin in range(0, len(sentence_ids), 4000):
+        end = begin + 4000
+        collections.sentences.add(
+            ids=sentence_ids[begin:end], embeddings=vectors[begin:end], metadatas=sentence_meta[begin:end]
+        )
+    collections.write_manifest(
+        [
+            ManifestEntry(a.doc, a.sha256, a.title, a.published, a.outlet, len(p))
+            for a, p in zip(articles, passages_by_article)
+        ]
+    )
+
+
+def _passage_metadata(article: Article, passage: Passage) -> dict:
+    return {
+        "doc": article.doc,
+        "start_line": passage.start_line,
+        "end_line": passage.end_line,
+        "sentences": sentences_to_json(passage.sentences),
+        "title": article.title,
+        "published": article.published.isoformat() if article.published else "",
+        "outlet": article.outlet or "",
+    }

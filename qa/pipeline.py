@@ -1,0 +1,206 @@
+"""`ask()`: the one code path from a question to an `Answer`, shared by the CLI, the Gradio app and the evaluation.
+
+question -> (follow-up context) -> hybrid retrieval -> extractive answer, or the LLM's answer checked against the
+same evidence, falling back to the extractive one with a visible note when the LLM cannot be used.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import date
+from typing import Callable
+
+from qa import extractive
+from qa.answer_types import wanted
+from qa.config import Settings, get_settings
+from qa.embedding import embedder_from_settings
+from qa.ingest import open_collections
+from qa.retrieval import Retriever
+from qa.store import ManifestEntry
+from qa.types import Answer, Citation
+
+MAX_QUESTION_CHARS = 2000
+_FOLLOW_UP = re.compile(
+    r"^(and|but|what about|how about|which|who|where|when|why|how|did|does|was|were|is|are)\b.*"
+    r"|.*\b(it|its|they|them|their|he|him|his|she|her|there|that|this|those|these|the same|other)\b",
+    re.I,
+)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be answered as asked; the message says what is wrong."""
+
+
+class Engine:
+    """An open index and everything a question needs, kept warm between questions."""
+
+    def __init__(self, settings: Settings | None = None, retrieval: str = "hybrid") -> None:
+        self.settings = settings or get_settings()
+        self.embedder = embedder_from_settings(self.settings)
+        self.collections = open_collections(self.settings, self.embedder)
+        self.retriever = Retriever(self.collections, self.embedder, self.settings.store_dir / "cache", retrieval)
+        self._manifest: dict[str, ManifestEntry] = {}
+        self._lock = threading.Lock()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Pick up what an ingest changed."""
+        with self._lock:
+            self._manifest = self.collections.read_manifest()
+            self.retriever.refresh()
+
+    @property
+    def manifest(self) -> dict[str, ManifestEntry]:
+        return self._manifest
+
+    def describe(self, doc: str) -> tuple[str, date | None, str | None]:
+        entry = self._manifest.get(doc)
+        return (entry.title, entry.published, entry.outlet) if entry else (doc, None, None)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int | None = None,
+        mode: str | None = None,
+        history: list[str] | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        problem = question_problem(question)
+        if problem:
+            return Answer(question=question, text=problem, citations=[], refused=True, passages=[],
+                          mode="extractive", timings_ms={"retrieve": 0.0, "answer": 0.0, "total": 0.0},
+                          notes=[problem])
+        question = clean_question(question)
+        mode = resolve_mode(mode or self.settings.answer_mode, self.settings)
+        standalone = with_context(question, history or [])
+        retrieved = self.retriever.retrieve(standalone, top_k or self.settings.top_k)
+        retrieved_at = time.perf_counter()
+
+        vectors = self.retriever.sentence_vectors(
+            [f"{s.passage.id}#{i}" for s in retrieved.passages for i in range(len(s.passage.sentences))]
+        )
+        found = extractive.candidates(
+            standalone, retrieved, vectors, self.retriever.tables.vocabulary, lambda doc: self.describe(doc)[1]
+        )
+        selection = extractive.select(
+            found, wanted(standalone), extractive.unknown_names(standalone, retrieved)
+        )
+        citations = extractive.citations_for(selection.chosen, self.describe)
+        answer = Answer(
+            question=question,
+            text=extractive.answer_text(citations) if not selection.refused else extractive.REFUSAL_TEXT,
+            citations=citations,
+            refused=selection.refused,
+            passages=retrieved.passages,
+            mode="extractive",
+            related=extractive.related(retrieved) if selection.refused else [],
+        )
+        if mode == "llm":
+            answer = self._llm_answer(answer, standalone, retrieved, vectors, on_token)
+        elif on_token:
+            on_token(answer.text)
+        done = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": (retrieved_at - started) * 1000,
+            "answer": (done - retrieved_at) * 1000,
+            "total": (done - started) * 1000,
+        }
+        return answer
+
+    def _llm_answer(self, fallback: Answer, question: str, retrieved, vectors, on_token) -> Answer:
+        from qa.llm import LLMUnavailable, llm_answer
+
+        sources = self._sources(retrieved)
+        try:
+            result = llm_answer(question, sources, self.settings, on_token=on_token)
+        except LLMUnavailable as err:
+            fallback.notes.append(f"The language model could not be used ({err}); this is the extractive answer.")
+            if on_token:
+                on_token(fallback.text)
+            return fallback
+        return Answer(
+            question=fallback.question,
+            text=result.text,
+            citations=result.citations,
+            refused=result.refused,
+            passages=fallback.passages,
+            mode="llm",
+            related=extractive.related(retrieved) if result.refused else [],
+            notes=list(result.notes),
+        )
+
+    def _sources(self, retrieved) -> list[Citation]:
+        """Every sentence of the retrieved passages, numbered, as the evidence an LLM may cite."""
+        sources = []
+        for scored in retrieved.passages:
+            passage = scored.passage
+            title, published, outlet = self.describe(passage.doc)
+            for sentence in passage.sentences:
+                sources.append(
+                    Citation(n=len(sources) + 1, doc=passage.doc, start_line=sentence.start_line,
+                             end_line=sentence.end_line, quote=passage.sentence_text(sentence), title=title,
+                             published=published, outlet=outlet)
+                )
+        return sources
+
+
+def question_problem(question: str) -> str | None:
+    """What is wrong with a question that cannot be asked, in words for the user; None when it is fine."""
+    if not isinstance(question, str) or not question.strip():
+        return "Please type a question: the question was empty."
+    if len(question) > MAX_QUESTION_CHARS:
+        return f"The question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})."
+    if not re.search(r"\w", question):
+        return "The question has no words in it."
+    return None
+
+
+def clean_question(question: str) -> str:
+    """Control characters out, white space folded."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+
+
+def with_context(question: str, history: list[str]) -> str:
+    """A follow-up that leans on the previous question carries that question's words along.
+
+    "Which country stayed away?" after "Where was the first 3+3 meeting held?" is retrieved as both together;
+    a question that names its own subject is left alone.
+    """
+    if not history:
+        return question
+    has_own_subject = len(re.findall(r"\b[A-Z][\w'’-]+", question[1:])) >= 2
+    if has_own_subject or not _FOLLOW_UP.match(question) or len(question.split()) > 14:
+        return question
+    return f"{question} ({history[-1]})"
+
+
+def resolve_mode(mode: str, settings: Settings) -> str:
+    if mode == "auto":
+        return "llm" if settings.llm_configured else "extractive"
+    if mode not in ("extractive", "llm"):
+        raise QuestionError(f"unknown answer mode {mode!r}: use extractive, llm or auto")
+    return mode
+
+
+_engines: dict[tuple, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def get_engine(settings: Settings | None = None, retrieval: str = "hybrid") -> Engine:
+    """One warm engine per process and configuration."""
+    settings = settings or get_settings()
+    key = (str(settings.store_dir), settings.chroma_host, settings.chroma_port, settings.collection, retrieval)
+    with _engines_lock:
+        if key not in _engines:
+            _engines[key] = Engine(settings, retrieval)
+        return _engines[key]
+
+
+def ask(question: str, **options) -> Answer:
+    """Answer one question with the configured index: `qa.ask("...", top_k=6, mode="extractive")`."""
+    settings = options.pop("settings", None)
+    return get_engine(settings).ask(question, **options)

@@ -1,0 +1,209 @@
+"""Hybrid retrieval: dense search in Chroma (passages and sentences) fused with BM25, through LlamaIndex.
+
+Dense vectors find paraphrases; BM25 finds the numbers, dates and names that MiniLM blurs. The rankings are fused
+by reciprocal rank, which needs no score calibration between the two. Everything built from the collections
+(the passage table, BM25, term statistics) is cached on disk under the store, keyed by the index's fingerprint,
+so a new process does not rebuild it.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.embedding import Embedder
+from qa.lexical import Vocabulary, terms
+from qa.store import Collections, passage_from_record
+from qa.types import Passage, ScoredPassage
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the usual constant of reciprocal rank fusion: flattens the head so no single ranking dominates
+CANDIDATES = 30  # how deep each ranking is read before fusion
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class Retrieved:
+    passages: list[ScoredPassage]
+    query_vector: np.ndarray
+    terms: list[str]  # the question's terms
+    variants: dict[str, set[str]]  # indexed spelling variants of some of those terms
+    passage_similarity: dict[str, float]  # passage id -> cosine, for the passages dense search returned
+
+
+@dataclass
+class _Tables:
+    passages: dict[str, Passage]
+    metadata: dict[str, dict]
+    vocabulary: Vocabulary
+    bm25: object  # llama_index BM25Retriever
+
+
+class Retriever:
+    def __init__(self, collections: Collections, embedder: Embedder, cache_dir: Path, mode: str = "hybrid") -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}: use one of {', '.join(MODES)}")
+        self.collections = collections
+        self.embedder = embedder
+        self.mode = mode
+        self.cache_dir = cache_dir
+        self._tables: _Tables | None = None
+        self._fingerprint = ""
+        self._vector_retriever = None
+
+    # Tables ---------------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Reload the tables if the index changed since they were built."""
+        fingerprint = self.collections.fingerprint()
+        if self._tables is None or fingerprint != self._fingerprint:
+            self._tables = self._load_tables(fingerprint)
+            self._fingerprint = fingerprint
+
+    @property
+    def tables(self) -> _Tables:
+        if self._tables is None:
+            self.refresh()
+        return self._tables
+
+    def _load_tables(self, fingerprint: str) -> _Tables:
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        path = self.cache_dir / f"tables-{fingerprint}"
+        if (path / "tables.pickle").exists():
+            try:
+                with open(path / "tables.pickle", "rb") as fh:
+                    passages, metadata, vocabulary = pickle.load(fh)
+                bm25 = BM25Retriever.from_persist_dir(str(path / "bm25")) if passages else None
+                return _Tables(passages, metadata, vocabulary, bm25)
+            except Exception as err:  # a damaged cache is rebuilt, never trusted
+                log.warning("rebuilding the retrieval cache in %s: %s", path, err)
+
+        got = self.collections.passages.get(include=["documents", "metadatas"])
+        passages, metadata = {}, {}
+        for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            passages[pid] = passage_from_record(text, meta)
+            metadata[pid] = {k: meta[k] for k in ("doc", "title", "published", "outlet") if k in meta}
+        df: Counter = Counter()
+        term_texts = {}
+        for pid, passage in passages.items():
+            passage_terms = terms(passage.text)
+            term_texts[pid] = " ".join(passage_terms)
+            df.update(set(passage_terms))
+        vocabulary = Vocabulary(df, len(passages))
+        bm25 = None
+        if passages:
+            bm25 = BM25Retriever(
+                nodes=_term_nodes(term_texts),
+                skip_stemming=True,  # the text is already terms
+                token_pattern=r"(?u)\b\w+\b",
+                similarity_top_k=min(CANDIDATES, len(passages)),
+            )
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            if bm25 is not None:
+                bm25.persist(str(path / "bm25"))
+            with open(path / "tables.pickle", "wb") as fh:
+                pickle.dump((passages, metadata, vocabulary), fh)
+            for old in self.cache_dir.glob("tables-*"):
+                if old != path:
+                    _remove_tree(old)
+        except OSError as err:
+            log.warning("cannot write the retrieval cache %s: %s", path, err)
+        return _Tables(passages, metadata, vocabulary, bm25)
+
+    # Queries --------------------------------------------------------------------------------------------------
+    def expand(self, question: str) -> tuple[list[str], dict[str, set[str]]]:
+        """The question's terms, and indexed spelling variants of its names and of the words the index lacks."""
+        vocabulary = self.tables.vocabulary
+        names = {t for word in re.findall(r"\b[A-Z][\w'-]{3,}", question[1:]) for t in terms(word)}
+        found = terms(question)
+        variants = {}
+        for term in found:
+            if term in names or vocabulary.df.get(term, 0) == 0:
+                near = vocabulary.variants(term)
+                if near:
+                    variants[term] = near
+        return found, variants
+
+    def retrieve(self, question: str, top_k: int) -> Retrieved:
+        tables = self.tables
+        query_vector = self.embedder.embed([question])[0]
+        query_terms, variants = self.expand(question)
+        rankings: list[list[str]] = []
+        passage_similarity: dict[str, float] = {}
+        if not tables.passages:
+            return Retrieved([], query_vector, query_terms, variants, {})
+        if self.mode in ("hybrid", "dense"):
+            passage_similarity = self._dense_passages(question, query_vector)
+            rankings.append(list(passage_similarity))
+            rankings.append(self._dense_sentences(query_vector))
+        if self.mode in ("hybrid", "bm25"):
+            expanded = query_terms + sorted({v for near in variants.values() for v in near})
+            rankings.append(self._bm25(expanded))
+        fused: dict[str, float] = {}
+        for ranking in rankings:
+            for rank, pid in enumerate(ranking):
+                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best_possible = len(rankings) / (RRF_K + 1)
+        ordered = sorted(fused.items(), key=lambda item: -item[1])[:top_k]
+        passages = [ScoredPassage(tables.passages[pid], score / best_possible) for pid, score in ordered if pid in tables.passages]
+        return Retrieved(passages, query_vector, query_terms, variants, passage_similarity)
+
+    def _dense_passages(self, question: str, query_vector: np.ndarray) -> dict[str, float]:
+        """Passage id -> cosine similarity, best first."""
+        from llama_index.core.schema import QueryBundle
+
+        if self._vector_retriever is None:
+            from llama_index.core import VectorStoreIndex
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            from qa.embedding_adapters import LlamaIndexEmbedding
+
+            index = VectorStoreIndex.from_vector_store(
+                ChromaVectorStore(chroma_collection=self.collections.passages),
+                embed_model=LlamaIndexEmbedding(self.embedder),
+            )
+            self._vector_retriever = index.as_retriever(similarity_top_k=CANDIDATES)
+        results = self._vector_retriever.retrieve(QueryBundle(question, embedding=query_vector.tolist()))
+        return {r.node.node_id: float(r.score or 0.0) for r in results}
+
+    def _dense_sentences(self, query_vector: np.ndarray) -> list[str]:
+        """Passage ids ranked by their best sentence's similarity to the question."""
+        got = self.collections.sentences.query(
+            query_embeddings=[query_vector.tolist()], n_results=CANDIDATES * 2, include=["distances", "metadatas"]
+        )
+        return list(dict.fromkeys(meta["passage"] for meta in got["metadatas"][0]))
+
+    def _bm25(self, query_terms: list[str]) -> list[str]:
+        from llama_index.core.schema import QueryBundle
+
+        bm25 = self.tables.bm25
+        if bm25 is None or not query_terms:
+            return []
+        results = bm25.retrieve(QueryBundle(" ".join(query_terms)))
+        return [r.node.node_id for r in results if r.score > 0]
+
+    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        if not ids:
+            return {}
+        got = self.collections.sentences.get(ids=ids, include=["embeddings"])
+        return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}
+
+
+def _term_nodes(term_texts: dict[str, str]):
+    from llama_index.core.schema import TextNode
+
+    return [TextNode(id_=pid, text=text) for pid, text in term_texts.items()]
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

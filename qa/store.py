@@ -1,0 +1,168 @@
+"""The Chroma side of the index: one client (embedded or server), and the collections the index is made of.
+
+- `<name>_passages`: one record per passage, written through LlamaIndex's ChromaVectorStore;
+- `<name>_sentences`: one vector per sentence, for sentence-level evidence when answering;
+- `<name>_manifest`: one record per indexed article (content hash, title, date, outlet), so ingest is incremental
+  and every process that shares a Chroma server sees the same catalogue.
+
+Each collection records the embedding model that built it; opening it with another model is refused with a message
+that names both and the rebuild command.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from qa.config import Settings
+from qa.embedding import Embedder
+from qa.types import Passage, Sentence
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class ModelMismatchError(StoreError):
+    pass
+
+
+def chroma_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.server_mode:
+        try:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+            client.heartbeat()
+        except Exception as err:  # chromadb raises several types for a server that is not there
+            raise StoreError(
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: {err}. "
+                "Start it with `chroma run --path DIR --port PORT`, or unset QA_CHROMA_HOST to use the local store."
+            ) from err
+        return client
+    settings.store_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
+    except Exception as err:
+        raise StoreError(
+            f"the index in {settings.store_dir} cannot be opened ({err}). Run `qa ingest --rebuild` to build it anew."
+        ) from err
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    doc: str
+    sha256: str
+    title: str
+    published: date | None
+    outlet: str | None
+    passages: int
+
+
+class Collections:
+    """The three collections of one index, opened for one embedding model."""
+
+    def __init__(self, client, name: str, embedder: Embedder) -> None:
+        from qa.embedding_adapters import ChromaEmbeddingFunction
+
+        self.client = client
+        self.name = name
+        self.model = model = embedder.name
+        meta = {"embedding_model": model, "hnsw:space": "cosine"}
+        function = ChromaEmbeddingFunction(embedder)
+        try:
+            self.passages = client.get_or_create_collection(
+                f"{name}_passages", metadata=meta, embedding_function=function
+            )
+            self.sentences = client.get_or_create_collection(
+                f"{name}_sentences", metadata=meta, embedding_function=function
+            )
+            self.manifest = client.get_or_create_collection(f"{name}_manifest", metadata={"embedding_model": model})
+        except Exception as err:
+            raise StoreError(f"cannot open the index collections '{name}_*': {err}. Run `qa ingest --rebuild`.") from err
+        for collection in (self.passages, self.sentences, self.manifest):
+            built_with = (collection.metadata or {}).get("embedding_model")
+            if built_with and built_with != model:
+                raise ModelMismatchError(
+                    f"the index '{name}' was built with the embedding model {built_with!r}, but {model!r} is "
+                    f"configured. Run `qa ingest --rebuild` to rebuild it with {model!r}, or set QA_EMBEDDING back."
+                )
+
+    # The manifest -----------------------------------------------------------------------------------------------
+    def read_manifest(self) -> dict[str, ManifestEntry]:
+        got = self.manifest.get(include=["metadatas"])
+        entries = {}
+        for doc, meta in zip(got["ids"], got["metadatas"]):
+            entries[doc] = ManifestEntry(
+                doc=doc,
+                sha256=meta["sha256"],
+                title=meta.get("title", ""),
+                published=date.fromisoformat(meta["published"]) if meta.get("published") else None,
+                outlet=meta.get("outlet") or None,
+                passages=int(meta.get("passages", 0)),
+            )
+        return entries
+
+    def write_manifest(self, entries: list[ManifestEntry]) -> None:
+        if not entries:
+            return
+        self.manifest.upsert(
+            ids=[e.doc for e in entries],
+            embeddings=[[1.0] for _ in entries],  # the manifest is looked up by id only
+            metadatas=[
+                {
+                    "sha256": e.sha256,
+                    "title": e.title,
+                    "published": e.published.isoformat() if e.published else "",
+                    "outlet": e.outlet or "",
+                    "passages": e.passages,
+                }
+                for e in entries
+            ],
+        )
+
+    def remove_docs(self, docs: list[str]) -> None:
+        """Delete every passage, sentence and manifest record of these documents."""
+        for begin in range(0, len(docs), 200):
+            batch = docs[begin : begin + 200]
+            where = {"doc": {"$in": batch}}
+            self.passages.delete(where=where)
+            self.sentences.delete(where=where)
+            self.manifest.delete(ids=batch)
+
+    def fingerprint(self) -> str:
+        """Changes whenever the indexed content changes: used to key caches built from the collections."""
+        got = self.manifest.get(include=["metadatas"])
+        pairs = sorted(zip(got["ids"], (m["sha256"] for m in got["metadatas"])))
+
+        return hashlib.sha256(json.dumps([self.model, pairs]).encode()).hexdigest()[:16]
+
+
+def drop_index(client, name: str) -> None:
+    for suffix in ("passages", "sentences", "manifest"):
+        try:
+            client.delete_collection(f"{name}_{suffix}")
+        except Exception:  # absent already: nothing to drop
+            pass
+
+
+def sentences_to_json(sentences: tuple[Sentence, ...]) -> str:
+    return json.dumps([[s.start, s.end, s.start_line, s.end_line] for s in sentences])
+
+
+def sentences_from_json(raw: str) -> tuple[Sentence, ...]:
+    return tuple(Sentence(*values) for values in json.loads(raw))
+
+
+def passage_from_record(text: str, meta: dict) -> Passage:
+    return Passage(
+        doc=meta["doc"],
+        start_line=int(meta["start_line"]),
+        end_line=int(meta["end_line"]),
+        text=text,
+        sentences=sentences_from_json(meta["sentences"]),
+    )

@@ -1,0 +1,128 @@
+"""The data types that carry articles, passages, questions and answers through the pipeline.
+
+Defined once here and imported everywhere. Line numbers are 1-based and inclusive, and always refer to the file
+exactly as stored on disk (see CONTRACT.md); character offsets are 0-based, end-exclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Article:
+    doc: str  # path relative to the articles folder, with "/" separators
+    title: str
+    published: date | None
+    outlet: str | None
+    lines: tuple[str, ...]  # the file's lines as stored, split on "\n"
+    sha256: str  # of the raw bytes on disk
+    skipped_lines: frozenset[int] = frozenset()  # 1-based numbers of boilerplate lines left out of the index
+
+    def text_of(self, start_line: int, end_line: int) -> str:
+        """The exact text of lines start_line..end_line, joined with "\\n"."""
+        return "\n".join(self.lines[start_line - 1 : end_line])
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int  # offset into Passage.text
+    end: int
+    start_line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    doc: str
+    start_line: int
+    end_line: int
+    text: str  # == Article.text_of(start_line, end_line)
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.doc}:{self.start_line}-{self.end_line}"
+
+    def sentence_text(self, sentence: Sentence) -> str:
+        return self.text[sentence.start : sentence.end]
+
+
+@dataclass(frozen=True)
+class ScoredPassage:
+    passage: Passage
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc: str
+    start_line: int
+    end_line: int
+    quote: str  # an exact substring of the file's lines start_line..end_line
+    title: str = ""
+    published: date | None = None
+    outlet: str | None = None
+    resolved_dates: tuple[str, ...] = ()  # relative dates in the quote, resolved against `published`
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["published"] = self.published.isoformat() if self.published else None
+        data["resolved_dates"] = list(self.resolved_dates)
+        return data
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    refused: bool
+    passages: list[ScoredPassage]
+    mode: str  # "extractive" or "llm"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    related: list[ScoredPassage] = field(default_factory=list)  # offered for checking when refused
+    notes: list[str] = field(default_factory=list)  # visible remarks: fallbacks, facts that changed over time
+    id: str | None = None
+
+    def to_json(self) -> dict:
+        """The answer object of CONTRACT.md (plus extra fields)."""
+        data = {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_json() for c in self.citations],
+            "passages": [_passage_json(p) for p in self.passages],
+            "related": [_passage_json(p) for p in self.related],
+            "mode": self.mode,
+            "notes": list(self.notes),
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+        if self.id is not None:
+            data = {"id": self.id, **data}
+        return data
+
+
+def _passage_json(scored: ScoredPassage) -> dict:
+    p = scored.passage
+    return {"doc": p.doc, "start_line": p.start_line, "end_line": p.end_line, "score": round(scored.score, 4)}
+
+
+@dataclass(frozen=True)
+class GoldSource:
+    doc: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Question:
+    """One line of a question set (CONTRACT.md, "Question set format")."""
+
+    id: str
+    question: str
+    kind: str
+    answerable: bool
+    must: tuple[tuple[str, ...], ...]
+    sources: tuple[GoldSource, ...]

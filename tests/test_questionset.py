@@ -1,0 +1,112 @@
+import json
+
+import pytest
+
+from qa.questionset import ResolveError, load_questions, main, resolve
+from qa.types import GoldSource, Question
+
+ARTICLE = "Title line\n\nTehran and Baku share a 700-kilometer border.\nThe border is long.\nThe border is long."
+
+
+def write_jsonl(path, rows):
+    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def articles(tmp_path):
+    d = tmp_path / "articles"
+    d.mkdir()
+    (d / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    return d
+
+
+def src_row(**kw):
+    row = {
+        "id": "a001",
+        "question": "How long is the border?",
+        "kind": "number",
+        "answerable": True,
+        "must": [["700"]],
+        "gold": [{"doc": "a.txt", "quote": "share a 700-kilometer border"}],
+    }
+    row.update(kw)
+    return row
+
+
+UNANSWERABLE = {"id": "a002", "question": "Population of Baku?", "kind": "unanswerable", "answerable": False,
+                "must": [], "gold": []}
+
+
+def test_resolve_good_source(tmp_path, articles):
+    src = write_jsonl(tmp_path / "src.jsonl", [src_row(), UNANSWERABLE])
+    rows = resolve(src, articles)
+    assert rows[0] == {
+        "id": "a001", "question": "How long is the border?", "kind": "number", "answerable": True,
+        "must": [["700"]], "sources": [{"doc": "a.txt", "line": 3}], "quotes": ["share a 700-kilometer border"],
+    }
+    assert rows[1]["sources"] == [] and rows[1]["must"] == []
+
+
+@pytest.mark.parametrize(
+    "row, reason",
+    [
+        (src_row(gold=[{"doc": "missing.txt", "quote": "x"}]), "not found in"),
+        (src_row(gold=[{"doc": "a.txt", "quote": "800-kilometer"}]), "not found in a.txt"),
+        (src_row(gold=[{"doc": "a.txt", "quote": "The border is long"}], must=[["long"]]), "found in 2 lines"),
+        (src_row(must=[["700"], ["Yerevan", "Armenia"]]), "'Yerevan' occurs in none"),
+        (src_row(answerable=False), "unanswerable question must have empty"),
+        (src_row(gold=[]), "answerable question with empty 'gold'"),
+        (src_row(must=[]), "answerable question with empty 'must'"),
+    ],
+)
+def test_resolve_errors(tmp_path, articles, row, reason):
+    src = write_jsonl(tmp_path / "src.jsonl", [row])
+    with pytest.raises(ResolveError) as exc:
+        resolve(src, articles)
+    assert "a001" in str(exc.value) and reason in str(exc.value)
+
+
+def test_resolve_lists_every_error_and_cli_exits_1(tmp_path, articles, capsys):
+    rows = [src_row(gold=[{"doc": "a.txt", "quote": "nope"}]), src_row(id="a003", must=[["zzz"]]), src_row(id="a003")]
+    src = write_jsonl(tmp_path / "src.jsonl", rows)
+    with pytest.raises(ResolveError) as exc:
+        resolve(src, articles)
+    assert len(exc.value.errors) == 3
+    out = tmp_path / "out.jsonl"
+    assert main(["resolve", str(src), "--articles", str(articles), "--out", str(out)]) == 1
+    assert "3 error(s)" in capsys.readouterr().err and not out.exists()
+
+
+def test_cli_round_trip(tmp_path, articles, capsys):
+    src = write_jsonl(tmp_path / "src.jsonl", [src_row(), UNANSWERABLE])
+    out = tmp_path / "out.jsonl"
+    assert main(["resolve", str(src), "--articles", str(articles), "--out", str(out)]) == 0
+    assert load_questions(out) == [
+        Question("a001", "How long is the border?", "number", True, (("700",),), (GoldSource("a.txt", 3),)),
+        Question("a002", "Population of Baku?", "unanswerable", False, (), ()),
+    ]
+    assert main(["check", str(out)]) == 0
+    assert "2 questions" in capsys.readouterr().out
+
+
+GOOD = {"id": "q1", "question": "?", "kind": "factoid", "answerable": True, "must": [["x"]],
+        "sources": [{"doc": "a.txt", "line": 1}]}
+
+
+@pytest.mark.parametrize(
+    "lines, problem",
+    [
+        (["{not json"], ":1: bad JSON"),
+        ([{k: v for k, v in GOOD.items() if k != "kind"}], ":1: missing field 'kind'"),
+        ([GOOD | {"sources": []}], ":1: answerable question with empty 'sources'"),
+        ([GOOD | {"must": []}], ":1: answerable question with empty 'must'"),
+        ([GOOD | {"sources": [{"doc": "a.txt", "line": 0}]}], ":1: bad source"),
+        ([GOOD, GOOD], ":2: duplicate id 'q1'"),
+    ],
+)
+def test_load_questions_errors(tmp_path, lines, problem):
+    path = write_jsonl(tmp_path / "qs.jsonl", lines)
+    with pytest.raises(ValueError) as exc:
+        load_questions(path)
+    assert str(path) in str(exc.value) and problem in str(exc.value)
