@@ -24,7 +24,8 @@ def _blocks(article: Article) -> list[tuple[int, int]]:
     return [(b[0], b[-1]) for b in blocks if b]
 
 
-def chunk(article: Article, target_words: int = TARGET_WORDS) -> list[Passage]:
+def chunk(article: Article, target_words: int | None = None) -> list[Passage]:
+    target_words = target_words or TARGET_WORDS
     passages = []
     group: list[tuple[int, int]] = []
     words = 0

@@ -20,6 +20,7 @@ import numpy as np
 from qa.answer_types import holds, wanted
 from qa.dates import MONTHS
 from qa.lexical import Vocabulary, terms
+from qa.relative_dates import resolve as resolve_relative
 from qa.retrieval import Retrieved
 from qa.types import Citation, Passage, ScoredPassage, Sentence
 
@@ -191,6 +192,7 @@ def citations_for(chosen: list[Candidate], describe) -> list[Citation]:
     citations = []
     for n, candidate in enumerate(chosen, start=1):
         title, published, outlet = describe(candidate.passage.doc)
+        resolved = tuple(str(r) for r in resolve_relative(candidate.text, published))
         citations.append(
             Citation(
                 n=n,
@@ -201,13 +203,21 @@ def citations_for(chosen: list[Candidate], describe) -> list[Citation]:
                 title=title,
                 published=published,
                 outlet=outlet,
+                resolved_dates=resolved,
             )
         )
     return citations
 
 
-def answer_text(citations: list[Citation]) -> str:
-    return " ".join(f"{c.quote} [{c.n}]" for c in citations)
+def answer_text(citations: list[Citation], kind: str | None) -> str:
+    """The quotes with their markers; for a "when" question, relative dates resolved beside them."""
+    parts = []
+    for c in citations:
+        part = f"{c.quote} [{c.n}]"
+        if kind == "date" and c.resolved_dates:
+            part += f" ({'; '.join(c.resolved_dates)})"
+        parts.append(part)
+    return " ".join(parts)
 
 
 def related(retrieved: Retrieved, limit: int = 3) -> list[ScoredPassage]:

@@ -86,13 +86,12 @@ class Engine:
         found = extractive.candidates(
             standalone, retrieved, vectors, self.retriever.tables.vocabulary, lambda doc: self.describe(doc)[1]
         )
-        selection = extractive.select(
-            found, wanted(standalone), extractive.unknown_names(standalone, retrieved)
-        )
+        kind = wanted(standalone)
+        selection = extractive.select(found, kind, extractive.unknown_names(standalone, retrieved))
         citations = extractive.citations_for(selection.chosen, self.describe)
         answer = Answer(
             question=question,
-            text=extractive.answer_text(citations) if not selection.refused else extractive.REFUSAL_TEXT,
+            text=extractive.answer_text(citations, kind) if not selection.refused else extractive.REFUSAL_TEXT,
             citations=citations,
             refused=selection.refused,
             passages=retrieved.passages,
