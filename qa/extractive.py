@@ -31,7 +31,7 @@ REFUSAL_TEXT = "The articles do not answer this question."
 class Weights:
     """Calibrated on the question sets (docs/evaluation.md)."""
 
-    dense: float = 0.30
+    dense: float = 0.20
     passage_dense: float = 0.30
     lexical: float = 0.25
     context: float = 0.85  # words found only in the sentence before count for less
@@ -40,7 +40,7 @@ class Weights:
     time: float = 0.10
     fragment: float = 0.80  # headlines and captions name a topic but rarely answer: prefer full sentences
     second_ratio: float = 0.80  # a second sentence is added when it scores almost as well as the first
-    refuse_below: float = 0.42
+    refuse_below: float = 0.34
     typed_window: int = 3  # a date or number must be among this many best sentences, or the answer is refused
 
 

@@ -76,7 +76,7 @@ class Engine:
                           notes=[problem])
         question = clean_question(question)
         mode = resolve_mode(mode or self.settings.answer_mode, self.settings)
-        standalone = with_context(question, history or [])
+        standalone = self._standalone(question, history or [], mode)
         retrieved = self.retriever.retrieve(standalone, top_k or self.settings.top_k)
         retrieved_at = time.perf_counter()
 
@@ -109,6 +109,14 @@ class Engine:
             "total": (done - started) * 1000,
         }
         return answer
+
+    def _standalone(self, question: str, history: list[str], mode: str) -> str:
+        """The question made to stand on its own: condensed by the LLM in LLM mode, else by `with_context`."""
+        if mode == "llm" and history:
+            from qa.llm import condense_question
+
+            return condense_question([(earlier, "") for earlier in history], question, self.settings)
+        return with_context(question, history)
 
     def _llm_answer(self, fallback: Answer, question: str, retrieved, vectors, on_token) -> Answer:
         from qa.llm import LLMUnavailable, llm_answer

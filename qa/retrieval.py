@@ -80,7 +80,7 @@ class Retriever:
             try:
                 with open(path / "tables.pickle", "rb") as fh:
                     passages, metadata, vocabulary = pickle.load(fh)
-                bm25 = BM25Retriever.from_persist_dir(str(path / "bm25")) if passages else None
+                bm25 = BM25Retriever.from_persist_dir(str(path / "bm25"), show_progress=False) if passages else None
                 return _Tables(passages, metadata, vocabulary, bm25)
             except Exception as err:  # a damaged cache is rebuilt, never trusted
                 log.warning("rebuilding the retrieval cache in %s: %s", path, err)
@@ -108,7 +108,7 @@ class Retriever:
         try:
             path.mkdir(parents=True, exist_ok=True)
             if bm25 is not None:
-                bm25.persist(str(path / "bm25"))
+                bm25.persist(str(path / "bm25"), show_progress=False)
             with open(path / "tables.pickle", "wb") as fh:
                 pickle.dump((passages, metadata, vocabulary), fh)
             for old in self.cache_dir.glob("tables-*"):
@@ -137,12 +137,10 @@ class Retriever:
         query_vector = self.embedder.embed([question])[0]
         query_terms, variants = self.expand(question)
         rankings: list[list[str]] = []
-        passage_similarity: dict[str, float] = {}
         if not tables.passages:
             return Retrieved([], query_vector, query_terms, variants, {})
         if self.mode in ("hybrid", "dense"):
-            passage_similarity = self._dense_passages(question, query_vector)
-            rankings.append(list(passage_similarity))
+            rankings.append(self._dense_passages(question, query_vector))
             rankings.append(self._dense_sentences(query_vector))
         if self.mode in ("hybrid", "bm25"):
             expanded = query_terms + sorted({v for near in variants.values() for v in near})
@@ -154,10 +152,20 @@ class Retriever:
         best_possible = len(rankings) / (RRF_K + 1)
         ordered = sorted(fused.items(), key=lambda item: -item[1])[:top_k]
         passages = [ScoredPassage(tables.passages[pid], score / best_possible) for pid, score in ordered if pid in tables.passages]
-        return Retrieved(passages, query_vector, query_terms, variants, passage_similarity)
+        return Retrieved(passages, query_vector, query_terms, variants, self._similarity(passages, query_vector))
 
-    def _dense_passages(self, question: str, query_vector: np.ndarray) -> dict[str, float]:
-        """Passage id -> cosine similarity, best first."""
+    def _similarity(self, passages: list[ScoredPassage], query_vector: np.ndarray) -> dict[str, float]:
+        """Cosine similarity of each returned passage's vector to the question, whichever ranking found it.
+
+        The answer step reads it in every retrieval mode, so that comparing modes compares retrieval alone.
+        """
+        if not passages:
+            return {}
+        got = self.collections.passages.get(ids=[p.passage.id for p in passages], include=["embeddings"])
+        return {pid: float(np.asarray(vec) @ query_vector) for pid, vec in zip(got["ids"], got["embeddings"])}
+
+    def _dense_passages(self, question: str, query_vector: np.ndarray) -> list[str]:
+        """Passage ids, most similar first."""
         from llama_index.core.schema import QueryBundle
 
         if self._vector_retriever is None:
@@ -172,7 +180,7 @@ class Retriever:
             )
             self._vector_retriever = index.as_retriever(similarity_top_k=CANDIDATES)
         results = self._vector_retriever.retrieve(QueryBundle(question, embedding=query_vector.tolist()))
-        return {r.node.node_id: float(r.score or 0.0) for r in results}
+        return [r.node.node_id for r in results]
 
     def _dense_sentences(self, query_vector: np.ndarray) -> list[str]:
         """Passage ids ranked by their best sentence's similarity to the question."""
