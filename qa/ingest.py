@@ -50,15 +50,15 @@ def open_collections(settings: Settings, embedder: Embedder | None = None) -> Co
 
 def ingest(settings: Settings, rebuild: bool = False, progress: bool = False) -> IngestReport:
     started = time.perf_counter()
+    articles_dir = settings.articles_dir
+    if not articles_dir.is_dir():
+        raise FileNotFoundError(f"articles folder not found: {articles_dir} (set QA_ARTICLES_DIR)")
     embedder = embedder_from_settings(settings)
     client = chroma_client(settings)
     if rebuild:
         drop_index(client, settings.collection)
     collections = Collections(client, settings.collection, embedder)
     manifest = collections.read_manifest()
-    articles_dir = settings.articles_dir
-    if not articles_dir.is_dir():
-        raise FileNotFoundError(f"articles folder not found: {articles_dir} (set QA_ARTICLES_DIR)")
 
     report = IngestReport()
     on_disk: dict[str, str] = {}

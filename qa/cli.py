@@ -1,0 +1,157 @@
+"""The `qa` command: ingest, ask, eval, serve. Each subcommand is a thin call into the library.
+
+Imports are made inside the subcommands, so `qa --help` stays fast. Answers go to stdout; progress, warnings and
+errors go to stderr (with `--json`, stdout holds nothing but the answer object).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa",
+        description="Question answering over news articles, every claim cited to the exact lines it comes from. "
+        "Configured by QA_* environment variables (docs/configuration.md).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="build or update the index from QA_ARTICLES_DIR")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and build it from scratch")
+    p.add_argument("--quiet", action="store_true", help="no progress bar; only warnings and the summary")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer one question from the indexed articles")
+    p.add_argument("question", help="the question, in quotes")
+    p.add_argument("--json", action="store_true", help="print the answer object (CONTRACT.md) as JSON")
+    p.add_argument("--top-k", type=_positive, default=None, metavar="N", help="passages to retrieve (default: QA_TOP_K)")
+    p.add_argument("--mode", choices=("extractive", "llm", "auto"), default=None,
+                   help="answer mode (default: QA_ANSWER_MODE)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="answer a question set and print the metrics")
+    p.add_argument("--questions", required=True, type=Path, metavar="FILE", help="question set (JSONL)")
+    p.add_argument("--out", required=True, type=Path, metavar="RESULTS.jsonl", help="one answer object per line")
+    p.add_argument("--report", type=Path, default=None, metavar="DIR", help="write report.md/.html and metrics.json")
+    p.add_argument("--compare", action="store_true", help="also run dense-only, BM25-only and LlamaIndex defaults")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the chat UI in the browser")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--share", action="store_true",
+                   help="also open a public gradio.live link (needs the network and QA_AUTH=user:password)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"must be between 1 and 50, not {value}")
+    return value
+
+
+def _settings():
+    from qa.config import get_settings
+
+    return get_settings()
+
+
+def _report_skipped(report) -> None:
+    for skipped in report.skipped:
+        print(f"WARNING: skipped {skipped.doc}: {skipped.reason}", file=sys.stderr)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from qa.ingest import ingest
+
+    report = ingest(_settings(), rebuild=args.rebuild, progress=not args.quiet)
+    _report_skipped(report)
+    print(report.summary())
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.ingest import ingest
+    from qa.pipeline import get_engine
+
+    settings = _settings()
+    engine = get_engine(settings)
+    if not engine.manifest:
+        print(f"the index is empty: ingesting {settings.articles_dir} first ...", file=sys.stderr)
+        report = ingest(settings, progress=True)
+        _report_skipped(report)
+        print(report.summary(), file=sys.stderr)
+        engine.refresh()
+    answer = engine.ask(args.question, top_k=args.top_k, mode=args.mode)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(render(answer))
+    return 0
+
+
+def render(answer) -> str:
+    """The answer as text for a terminal: the answer, its sources, and notes."""
+    out = [answer.text]
+    if answer.citations:
+        out.append("")
+        for c in answer.citations:
+            about = ", ".join(x for x in (c.title, c.published.isoformat() if c.published else "", c.outlet or "") if x)
+            out.append(f"[{c.n}] {c.doc}:{c.start_line}-{c.end_line}  \"{c.quote}\"")
+            if about:
+                out.append(f"    {about}")
+    for note in answer.notes:
+        out.append(f"\nnote: {note}")
+    if answer.refused and answer.related:
+        out.append("\nNo passage answers this; the closest ones, to check yourself:")
+        for scored in answer.related:
+            p = scored.passage
+            first = p.text.strip().split("\n", 1)[0]
+            out.append(f"  {p.doc}:{p.start_line}-{p.end_line}  {first[:100]}{'…' if len(first) > 100 else ''}")
+    return "\n".join(out)
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qa.evaluation import run_eval
+
+    return run_eval(args.questions, args.out, args.report, args.compare, _settings())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from qa.ui.app import serve
+
+    serve(host=args.host, port=args.port, share=args.share)
+    return 0
+
+
+def _not_a_skip_record(record: logging.LogRecord) -> bool:
+    return not (record.name == "qa.ingest" and str(record.msg).startswith("skipped "))
+
+
+def main(argv: list[str] | None = None) -> int:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)  # some libraries (bm25s) set their own loggers to DEBUG
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.addFilter(_not_a_skip_record)  # skipped files are reported once, from the ingest report
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    args = _parser().parse_args(argv)
+    from qa.store import ModelMismatchError, StoreError
+
+    try:
+        return args.func(args)
+    except (ModelMismatchError, StoreError, FileNotFoundError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

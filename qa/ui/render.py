@@ -1,0 +1,457 @@
+"""HTML for the Gradio app, built from answers and articles. Pure functions: no Gradio, no index.
+
+Everything that comes from an article or a user is text, never markup: it goes through `esc()` before it is placed
+in any HTML. `esc()` also encodes `$`, `{`, `}` and backticks, so nothing in an article can be read as a template
+expression by the front end either. The only tags in the output are the ones written here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from qa.types import Answer, Article, Citation, ScoredPassage
+
+CONTEXT_LINES = 2  # lines shown before and after a cited line in a source card
+CONTEXT_CHARS = 180  # a context line longer than this is cut (cited lines are always shown whole)
+PASSAGE_PREVIEW_CHARS = 260
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
+
+
+def esc(text: object) -> str:
+    """Text made safe to place anywhere in HTML (element content or a quoted attribute)."""
+    return html.escape("" if text is None else str(text), quote=True).translate(_EXTRA)
+
+
+def mode_label(mode: str, llm_model: str = "") -> str:
+    if mode == "llm":
+        return f"LLM ({llm_model})" if llm_model else "LLM"
+    return "offline extractive"
+
+
+def fmt_date(value: date | str | None) -> str:
+    if not value:
+        return "no date"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return f"{value.day} {value:%b %Y}"
+
+
+def lines_ref(doc: str, start: int, end: int) -> str:
+    return f"{doc}:{start}" if start == end else f"{doc}:{start}-{end}"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# Chat messages ---------------------------------------------------------------------------------------------------
+def user_message_html(question: str) -> str:
+    return f'<div class="qa-q">{esc(question)}</div>'
+
+
+def _paragraphs(text: str, inline: Callable[[str], str]) -> str:
+    parts = [p for p in re.split(r"\n\s*\n", text) if p.strip()] or [""]
+    return "".join("<p>" + "<br>".join(inline(line) for line in p.split("\n")) + "</p>" for p in parts)
+
+
+def answer_text_html(text: str, citations: Sequence[Citation | dict], turn: int) -> str:
+    """The answer with each [n] turned into a chip that opens citation n of this turn."""
+    by_n = {_cget(c, "n"): c for c in citations}
+
+    def inline(line: str) -> str:
+        out, pos = [], 0
+        for m in _MARKER.finditer(line):
+            out.append(esc(line[pos : m.start()]))
+            n = int(m.group(1))
+            c = by_n.get(n)
+            if c is None:
+                out.append(esc(m.group(0)))
+            else:
+                ref = lines_ref(_cget(c, "doc"), _cget(c, "start_line"), _cget(c, "end_line"))
+                tip = f"{_cget(c, 'title') or _cget(c, 'doc')} — {ref}"
+                out.append(f'<a class="qa-chip" href="#cite-{turn}-{n}" title="{esc(tip)}">{n}</a>')
+            pos = m.end()
+        out.append(esc(line[pos:]))
+        return "".join(out)
+
+    return _paragraphs(text, inline)
+
+
+def answer_message_html(answer: Answer, turn: int, llm_model: str = "") -> str:
+    """The assistant's chat message for a finished answer."""
+    notes = "".join(f'<p class="qa-note">{esc(n)}</p>' for n in answer.notes if n and n != answer.text)
+    total = answer.timings_ms.get("total")
+    meta = mode_label(answer.mode, llm_model) + (f" · {total:.0f} ms" if total is not None else "")
+    if answer.refused:
+        related = (
+            f"<p class=\"qa-hint\">{len(answer.related)} related passage{'s' if len(answer.related) != 1 else ''} "
+            "are listed under <b>Sources</b> for checking.</p>"
+            if answer.related
+            else ""
+        )
+        return (
+            '<div class="qa-answer qa-refused"><p class="qa-refusal-title">Not answered by the articles</p>'
+            f"{_paragraphs(answer.text, esc)}{related}{notes}<p class=\"qa-meta\">{esc(meta)}</p></div>"
+        )
+    count = len(answer.citations)
+    meta += f" · {count} source{'s' if count != 1 else ''}"
+    return (
+        f'<div class="qa-answer">{answer_text_html(answer.text, answer.citations, turn)}{notes}'
+        f'<p class="qa-meta">{esc(meta)}</p></div>'
+    )
+
+
+def partial_message_html(text: str) -> str:
+    """An answer still arriving: plain text and a cursor. Markers are left out until the answer is complete and
+    checked (an LLM's raw source numbers are renumbered by the checks), then they come back as chips."""
+    text = re.sub(r"\s*\[\d+\]", "", text)
+    body = _paragraphs(text, esc) if text.strip() else "<p>Searching the articles…</p>"
+    return f'<div class="qa-answer qa-streaming">{body}<span class="qa-cursor">▍</span></div>'
+
+
+def error_message_html(message: str) -> str:
+    return ('<div class="qa-answer qa-refused"><p class="qa-refusal-title">Something went wrong</p>'
+            f"<p>{esc(message)}</p></div>")
+
+
+# Line spans ------------------------------------------------------------------------------------------------------
+def quote_spans(lines: Sequence[str], start_line: int, end_line: int, quote: str) -> dict[int, tuple[int, int]]:
+    """Where `quote` lies in lines start_line..end_line: {line number: (begin, end) character offsets in that line}.
+
+    Exact match first, then the same after NFC normalisation (CONTRACT.md); {} when the quote is not there.
+    """
+    if not quote or start_line < 1 or end_line < start_line:
+        return {}
+    segment = list(lines[start_line - 1 : end_line])
+    text = "\n".join(segment)
+    at, size = text.find(quote), len(quote)
+    if at < 0:
+        normal = unicodedata.normalize("NFC", text)
+        if len(normal) != len(text):
+            return {}
+        q = unicodedata.normalize("NFC", quote)
+        at, size = normal.find(q), len(q)
+        if at < 0:
+            return {}
+    spans, offset = {}, 0
+    for k, line in enumerate(segment):
+        begin, end = max(at, offset), min(at + size, offset + len(line))
+        if begin < end:
+            spans[start_line + k] = (begin - offset, end - offset)
+        offset += len(line) + 1
+    return spans
+
+
+def _line_html(number: int, line: str, highlighted: bool, span: tuple[int, int] | None, limit: int | None) -> str:
+    if span:
+        b, e = span
+        body = f"{esc(line[:b])}<mark>{esc(line[b:e])}</mark>{esc(line[e:])}"
+    else:
+        body = esc(_cut(line, limit) if limit else line)
+    cls = "ln hl" if highlighted else "ln"
+    return (f'<div class="{cls}" data-line="{number}"><span class="no">{number}</span>'
+            f'<span class="tx">{body or "&nbsp;"}</span></div>')
+
+
+def snippet_html(lines: Sequence[str], start_line: int, end_line: int, quote: str = "",
+                 context: int = CONTEXT_LINES) -> str:
+    """Cited lines with a few lines of context around them, the quote marked."""
+    spans = quote_spans(lines, start_line, end_line, quote)
+    first, last = max(1, start_line - context), min(len(lines), end_line + context)
+    rows = []
+    for number in range(first, last + 1):
+        line = lines[number - 1]
+        inside = start_line <= number <= end_line
+        if not inside and not line.strip():
+            continue
+        rows.append(_line_html(number, line, inside, spans.get(number), None if inside else CONTEXT_CHARS))
+    return f'<div class="qa-lines qa-snippet">{"".join(rows)}</div>'
+
+
+# The sources panel -----------------------------------------------------------------------------------------------
+def _cget(c: Citation | dict, key: str):
+    return c.get(key) if isinstance(c, dict) else getattr(c, key)
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    title: str
+    published: date | None
+    outlet: str | None
+
+
+def _meta_html(outlet: str | None, published: date | str | None, ref: str) -> str:
+    parts = [f'<span class="qa-outlet">{esc(outlet or "unknown outlet")}</span>',
+             f'<span class="qa-date">{esc(fmt_date(published))}</span>',
+             f'<code class="qa-ref">{esc(ref)}</code>']
+    return '<div class="qa-card-meta">' + '<span class="sep">·</span>'.join(parts) + "</div>"
+
+
+def _bare_snippet(inner_html: str) -> str:
+    """A snippet without line numbers, for when the article cannot be read (removed since the answer)."""
+    return f'<div class="qa-lines qa-snippet"><div class="ln hl"><span class="tx">{inner_html}</span></div></div>'
+
+
+def citation_card_html(c: Citation, turn: int, lines: Sequence[str] | None) -> str:
+    ref = lines_ref(c.doc, c.start_line, c.end_line)
+    if lines:
+        body = snippet_html(lines, c.start_line, c.end_line, c.quote)
+    else:
+        body = _bare_snippet(f"<mark>{esc(c.quote)}</mark>")
+    dates = ""
+    if c.resolved_dates:
+        dates = '<div class="qa-resolved">' + esc("Dates in this sentence: " + ", ".join(c.resolved_dates)) + "</div>"
+    return (
+        f'<div class="qa-card" id="src-{turn}-{c.n}" data-turn="{turn}" data-n="{c.n}" role="button" tabindex="0" '
+        f'title="Open the whole article at {esc(ref)}">'
+        f'<div class="qa-card-head"><span class="qa-num">{c.n}</span>'
+        f'<span class="qa-title">{esc(c.title or c.doc)}</span><span class="qa-open">open article ›</span></div>'
+        f"{_meta_html(c.outlet, c.published, ref)}{body}{dates}</div>"
+    )
+
+
+def passage_card_html(scored: ScoredPassage, info: DocInfo, label: str, lines: Sequence[str] | None) -> str:
+    p = scored.passage
+    ref = lines_ref(p.doc, p.start_line, p.end_line)
+    if lines:
+        body = snippet_html(lines, p.start_line, p.end_line, context=0)
+    else:
+        body = _bare_snippet(esc(_cut(p.text, 600)))
+    return (
+        f'<div class="qa-card qa-related" data-doc="{esc(p.doc)}" data-start="{p.start_line}" data-end="{p.end_line}" '
+        f'role="button" tabindex="0" title="Open the whole article at {esc(ref)}">'
+        f'<div class="qa-card-head"><span class="qa-num qa-num-related">{esc(label)}</span>'
+        f'<span class="qa-title">{esc(info.title or p.doc)}</span><span class="qa-open">open article ›</span></div>'
+        f"{_meta_html(info.outlet, info.published, ref)}{body}</div>"
+    )
+
+
+def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[str], DocInfo],
+                        cited: Iterable[tuple[str, int, int]] = ()) -> str:
+    """Retrieved passages, best first, with their fused scores."""
+    cited = list(cited)
+    rows = []
+    for rank, scored in enumerate(passages, start=1):
+        p = scored.passage
+        used = any(d == p.doc and s <= p.end_line and e >= p.start_line for d, s, e in cited)
+        info = describe(p.doc)
+        rows.append(
+            f'<tr class="qa-prow{" used" if used else ""}" data-doc="{esc(p.doc)}" data-start="{p.start_line}" '
+            f'data-end="{p.end_line}" role="button" tabindex="0">'
+            f'<td class="r">{rank}</td><td class="s">{scored.score:.3f}</td>'
+            f'<td><div class="qa-ptitle">{esc(info.title or p.doc)} '
+            f"<code>{esc(lines_ref(p.doc, p.start_line, p.end_line))}</code></div>"
+            f'<div class="qa-ptext">{esc(_cut(" ".join(p.text.split()), PASSAGE_PREVIEW_CHARS))}</div></td></tr>'
+        )
+    if not rows:
+        return ""
+    return (
+        '<details class="qa-passages" open><summary>Retrieved passages (best first, fused score; '
+        'highlighted rows were cited)</summary><table><thead><tr><th>#</th><th>score</th><th>passage</th></tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></details>'
+    )
+
+
+def evidence_html(answer: Answer, turn: int, lines_of: Callable[[str], Sequence[str] | None],
+                  describe: Callable[[str], DocInfo], show_passages: bool) -> str:
+    """The sources panel for one answer: its citations (or, for a refusal, the related passages)."""
+    head = f'<div class="qa-ev-head">Sources for <q>{esc(_cut(answer.question, 140))}</q></div>'
+    if answer.refused:
+        if answer.related:
+            cards = "".join(passage_card_html(s, describe(s.passage.doc), "?", lines_of(s.passage.doc))
+                            for s in answer.related)
+            body = ('<div class="qa-ev-note">No passage answers this question. These related passages are offered '
+                    f"so you can check for yourself:</div>{cards}")
+        else:
+            body = '<div class="qa-ev-note">No passage answers this question, and none is closely related.</div>'
+    else:
+        body = "".join(citation_card_html(c, turn, lines_of(c.doc)) for c in answer.citations)
+    if show_passages:
+        body += passages_table_html(answer.passages, describe,
+                                    [(c.doc, c.start_line, c.end_line) for c in answer.citations])
+    return f'<div class="qa-evidence">{head}{body}</div>'
+
+
+def evidence_placeholder_html(count: int | None = None) -> str:
+    indexed = f"{count} articles are indexed. " if count is not None else ""
+    return (
+        '<div class="qa-evidence qa-empty"><div class="qa-ev-head">Sources</div>'
+        f'<p>{esc(indexed)}Ask a question: each answer cites the exact lines it comes from. '
+        "Click a numbered chip or a source to read the whole article with the cited lines highlighted.</p></div>"
+    )
+
+
+# A whole article -------------------------------------------------------------------------------------------------
+def article_html(article: Article, start_line: int = 0, end_line: int = 0, quote: str = "",
+                 info: DocInfo | None = None) -> str:
+    """The whole article with line numbers; lines start..end highlighted (and the quote marked)."""
+    info = info or DocInfo(article.title, article.published, article.outlet)
+    lines = article.lines
+    start_line = max(0, min(start_line, len(lines)))
+    end_line = max(start_line, min(end_line, len(lines)))
+    spans = quote_spans(lines, start_line, end_line, quote) if start_line else {}
+    rows = "".join(
+        _line_html(n, line, bool(start_line) and start_line <= n <= end_line, spans.get(n), None)
+        for n, line in enumerate(lines, start=1)
+    )
+    cited = ""
+    if start_line:
+        cited = f'<span class="qa-cited">cited: lines {start_line}–{end_line}</span>' if end_line > start_line else \
+            f'<span class="qa-cited">cited: line {start_line}</span>'
+    return (
+        f'<div class="qa-article" data-doc="{esc(article.doc)}"><div class="qa-article-head">'
+        f'<div class="qa-article-title">{esc(info.title or article.doc)}</div>'
+        f"{_meta_html(info.outlet, info.published, article.doc)}{cited}</div>"
+        f'<div class="qa-lines qa-article-lines">{rows}</div></div>'
+    )
+
+
+def article_placeholder_html() -> str:
+    return ('<div class="qa-article qa-empty"><div class="qa-article-head"><div class="qa-article-title">Article</div>'
+            "</div><p>Click a citation to open its article here.</p></div>")
+
+
+def notice_html(message: str) -> str:
+    return f'<div class="qa-article qa-empty"><p>{esc(message)}</p></div>'
+
+
+# Articles tab ----------------------------------------------------------------------------------------------------
+_PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626", "#4b5563")
+
+
+def timeline_svg(entries: Sequence[tuple[str, str, date | None, str | None]], width: int = 760) -> str:
+    """Articles on a time axis by publication date, coloured by outlet; undated ones listed apart.
+
+    `entries`: (doc, title, published, outlet).
+    """
+    dated = sorted((e for e in entries if e[2]), key=lambda e: e[2])
+    undated = [e for e in entries if not e[2]]
+    parts = ['<div class="qa-timeline">']
+    if dated:
+        lo, hi = dated[0][2].toordinal(), dated[-1][2].toordinal()
+        if hi - lo < 60:
+            lo, hi = lo - 30, hi + 30
+        pad = max(3, (hi - lo) // 25)
+        lo, hi = lo - pad, hi + pad
+        left, right = 30, width - 20
+
+        def x_of(day: int) -> float:
+            return left + (right - left) * (day - lo) / (hi - lo)
+
+        outlets = sorted({e[3] or "unknown outlet" for e in dated})
+        color = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(outlets)}
+        stack: dict[int, int] = {}
+        dots = []
+        for doc, title, published, outlet in dated:
+            x = x_of(published.toordinal())
+            bucket = round(x / 14)
+            level = stack.get(bucket, 0)
+            stack[bucket] = level + 1
+            y = 40 - level * 13
+            tip = f"{title} — {outlet or 'unknown outlet'}, {fmt_date(published)} ({doc})"
+            dots.append(f'<circle cx="{x:.1f}" cy="{max(y, 7)}" r="6" fill="{color[outlet or "unknown outlet"]}" '
+                        f'fill-opacity="0.85" stroke="white" stroke-width="1.5"><title>{esc(tip)}</title></circle>')
+        ticks = []
+        first_year, last_year = date.fromordinal(lo).year, date.fromordinal(hi).year
+        years = range(first_year, last_year + 2)
+        step_months = 1 if len(years) <= 2 else 3 if len(years) <= 4 else 12
+        for year in years:
+            for month in range(1, 13, step_months):
+                day = date(year, month, 1).toordinal()
+                if lo <= day <= hi:
+                    x = x_of(day)
+                    label = str(year) if month == 1 else date(year, month, 1).strftime("%b")
+                    weight = "600" if month == 1 else "400"
+                    ticks.append(
+                        f'<line x1="{x:.1f}" y1="50" x2="{x:.1f}" y2="56" class="tick"/>'
+                        f'<text x="{x:.1f}" y="70" text-anchor="middle" font-weight="{weight}">{esc(label)}</text>'
+                    )
+        height = 78
+        parts.append(
+            f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="Articles by publication date">'
+            f'<line x1="{left}" y1="50" x2="{right}" y2="50" class="axis"/>{"".join(ticks)}{"".join(dots)}</svg>'
+        )
+        parts.append('<div class="qa-legend">' + "".join(
+            f'<span><i style="background:{color[o]}"></i>{esc(o)}</span>' for o in outlets) + "</div>")
+    else:
+        parts.append("<p>No article has a publication date.</p>")
+    if undated:
+        items = "".join(f"<li>{esc(title or doc)} <code>{esc(doc)}</code></li>" for doc, title, _, _ in undated)
+        parts.append(f'<div class="qa-undated"><b>Without a date ({len(undated)})</b><ul>{items}</ul></div>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# Evaluate tab ----------------------------------------------------------------------------------------------------
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} ms"
+
+
+def metrics_html(metrics: dict, title: str = "") -> str:
+    tiles = [
+        ("Fact recall", _pct(metrics.get("fact_recall")), "answers holding every required fact"),
+        ("Citation hit", _pct(metrics.get("citation_hit")), "answers citing a gold line"),
+        ("Citation precision", _pct(metrics.get("citation_precision")), "citations that point at a gold line"),
+        ("Hit@1", _pct(metrics.get("hit1")), "first retrieved passage holds a gold line"),
+        ("Hit@5", _pct(metrics.get("hit5")), "a gold line within the top 5 passages"),
+        ("MRR", "—" if metrics.get("mrr") is None else f"{metrics['mrr']:.2f}", "mean reciprocal rank"),
+        ("Refusal accuracy", _pct(metrics.get("refusal_accuracy")), "unanswerable questions refused"),
+        ("False refusals", _pct(metrics.get("false_refusals")), "answerable questions refused"),
+        ("Latency p50", _ms(metrics.get("p50_ms")), "median time to answer"),
+        ("Latency p95", _ms(metrics.get("p95_ms")), ""),
+    ]
+    cells = "".join(
+        f'<div class="qa-tile" title="{esc(tip)}"><div class="v">{esc(v)}</div><div class="k">{esc(k)}</div></div>'
+        for k, v, tip in tiles
+    )
+    head = (f'<div class="qa-ev-head">{esc(title)} — {metrics.get("n", 0)} questions '
+            f'({metrics.get("answerable", 0)} answerable, {metrics.get("unanswerable", 0)} unanswerable'
+            f'{", " + str(metrics["errors"]) + " errors" if metrics.get("errors") else ""})</div>')
+    return f'<div class="qa-metrics">{head}<div class="qa-tiles">{cells}</div></div>'
+
+
+def kind_bars_svg(rows: Sequence[tuple[str, int, int]], width: int = 560) -> str:
+    """Passed and failed questions per kind, as horizontal stacked bars. `rows`: (kind, passed, failed)."""
+    if not rows:
+        return ""
+    bar_h, gap, label_w, top = 18, 8, 130, 24
+    most = max(p + f for _, p, f in rows) or 1
+    scale = (width - label_w - 70) / most
+    height = top + len(rows) * (bar_h + gap) + 6
+    items = [f'<text x="{label_w}" y="14" class="cap">passed</text>'
+             f'<rect x="{label_w + 52}" y="5" width="10" height="10" class="bar-fail"/>'
+             f'<text x="{label_w + 66}" y="14" class="cap">failed</text>'
+             f'<rect x="{label_w - 14}" y="5" width="10" height="10" class="bar-pass"/>']
+    for i, (kind, passed, failed) in enumerate(rows):
+        y = top + i * (bar_h + gap)
+        wp, wf = passed * scale, failed * scale
+        items.append(
+            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{esc(_cut(kind, 18))}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{wp:.1f}" height="{bar_h}" class="bar-pass">'
+            f"<title>{esc(kind)}: {passed} passed</title></rect>"
+            f'<rect x="{label_w + wp:.1f}" y="{y}" width="{wf:.1f}" height="{bar_h}" class="bar-fail">'
+            f"<title>{esc(kind)}: {failed} failed</title></rect>"
+            f'<text x="{label_w + wp + wf + 6:.1f}" y="{y + 13}" class="cap">{passed}/{passed + failed}</text>'
+        )
+    return (f'<div class="qa-kinds"><div class="qa-ev-head">By kind</div>'
+            f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="Pass and fail by kind">'
+            f'{"".join(items)}</svg></div>')
+
+
+def status_html(ok: bool, message: str, detail: str = "") -> str:
+    extra = f'<div class="qa-status-detail">Index: {esc(detail)}</div>' if detail else ""
+    return f'<div class="qa-status {"ok" if ok else "bad"}">{esc(message)}{extra}</div>'

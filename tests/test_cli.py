@@ -1,0 +1,88 @@
+"""The `qa` command as users and evaluation tools run it: a subprocess, configured by environment variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+QUESTION = "How long is the border between Iran and Azerbaijan?"
+
+
+def run_qa(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args], capture_output=True, text=True, env=env, timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def qa_env(tmp_path, bundled_articles) -> dict[str, str]:
+    return dict(os.environ, QA_ARTICLES_DIR=str(bundled_articles), QA_STORE_DIR=str(tmp_path / "chroma"),
+                QA_ANSWER_MODE="extractive", PYTHONIOENCODING="utf-8")
+
+
+def test_ask_json_follows_the_contract(qa_env, bundled_articles):
+    # The store is empty: `qa ask` ingests first, and says so on stderr only.
+    result = run_qa("ask", QUESTION, "--json", env=qa_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)  # nothing but the JSON on stdout
+
+    assert data["question"] == QUESTION
+    assert isinstance(data["answer"], str) and data["answer"]
+    assert data["refused"] is False
+    assert data["mode"] == "extractive"
+    assert isinstance(data["timings_ms"]["total"], (int, float)) and data["timings_ms"]["total"] > 0
+    assert "700" in data["answer"]
+
+    assert data["citations"]
+    for citation in data["citations"]:
+        assert {"n", "doc", "start_line", "end_line", "quote"} <= set(citation)
+        assert f"[{citation['n']}]" in data["answer"]
+        lines = (bundled_articles / citation["doc"]).read_text(encoding="utf-8").split("\n")
+        assert 1 <= citation["start_line"] <= citation["end_line"] <= len(lines)
+        cited = "\n".join(lines[citation["start_line"] - 1 : citation["end_line"]])
+        assert citation["quote"] and citation["quote"] in cited
+    assert any(c["doc"] == "002_9be3c843f8453a3d.txt" and c["start_line"] <= 27 <= c["end_line"]
+               for c in data["citations"])
+
+    assert data["passages"]
+    for passage in data["passages"]:
+        assert {"doc", "start_line", "end_line", "score"} <= set(passage)
+        assert (bundled_articles / passage["doc"]).is_file()
+        assert isinstance(passage["score"], (int, float))
+    assert [p["score"] for p in data["passages"]] == sorted((p["score"] for p in data["passages"]), reverse=True)
+    assert "ingesting" in result.stderr
+
+
+def test_ingest_twice_changes_nothing_the_second_time(qa_env):
+    first = run_qa("ingest", env=qa_env)
+    assert first.returncode == 0, first.stderr
+    assert "5 articles" in first.stdout and "5 changed" in first.stdout
+    second = run_qa("ingest", env=qa_env)
+    assert second.returncode == 0, second.stderr
+    assert "0 changed" in second.stdout and "0 removed" in second.stdout
+
+    # Human-readable ask on the built index: the answer, then numbered citations with file and lines.
+    asked = run_qa("ask", QUESTION, "--top-k", "4", env=qa_env)
+    assert asked.returncode == 0, asked.stderr
+    assert "[1] 002_9be3c843f8453a3d.txt:27-27" in asked.stdout
+    assert "ingesting" not in asked.stderr
+
+
+def test_errors_are_one_line_and_exit_1(qa_env, tmp_path):
+    env = dict(qa_env, QA_ARTICLES_DIR=str(tmp_path / "missing"))
+    result = run_qa("ingest", "--quiet", env=env)
+    assert result.returncode == 1
+    assert "articles folder not found" in result.stderr and "QA_ARTICLES_DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_lists_the_commands():
+    result = run_qa("--help", env=dict(os.environ))
+    assert result.returncode == 0
+    for command in ("ingest", "ask", "eval", "serve"):
+        assert command in result.stdout

@@ -1,0 +1,129 @@
+"""Server mode against a real `chroma run` on 127.0.0.1, and the offline guard itself."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from qa.ingest import ingest, open_collections
+from qa.store import StoreError
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def chroma_cli() -> str:
+    beside = Path(sys.executable).parent / "chroma"
+    found = str(beside) if beside.exists() else shutil.which("chroma")
+    if not found:
+        pytest.fail("the `chroma` command (installed with chromadb) was not found next to the Python interpreter")
+    return found
+
+
+def wait_for_heartbeat(port: int, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"chroma run exited with {process.returncode}:\n{log.read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"chroma run did not answer its heartbeat in {timeout:.0f} s:\n{log.read_text(errors='replace')[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = root / "server.log"
+    env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [chroma_cli(), "run", "--path", str(root / "data"), "--port", str(port), "--host", "127.0.0.1"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+        )
+    try:
+        wait_for_heartbeat(port, process, log)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_ingest_and_ask_through_a_chroma_server(chroma_server, bundled_articles, tmp_path, settings_for):
+    from qa.pipeline import Engine
+
+    settings = settings_for(bundled_articles, tmp_path / "local-cache", chroma_host="127.0.0.1",
+                            chroma_port=chroma_server)
+    assert settings.server_mode
+    report = ingest(settings)
+    assert report.articles == 5 and report.changed == 5
+    assert not (tmp_path / "local-cache" / "chroma.sqlite3").exists()  # the records live in the server
+
+    # A second process-like client sees the same catalogue, and a re-run changes nothing.
+    assert sorted(open_collections(settings).read_manifest()) == sorted(p.name for p in bundled_articles.glob("*.txt"))
+    assert ingest(settings).changed == 0
+
+    answer = Engine(settings).ask("How long is the border between Iran and Azerbaijan?", mode="extractive")
+    assert not answer.refused
+    assert "700" in answer.text
+    cited = [c for c in answer.citations if c.doc == "002_9be3c843f8453a3d.txt" and c.start_line <= 27 <= c.end_line]
+    assert cited, answer.to_json()
+    lines = (bundled_articles / cited[0].doc).read_text(encoding="utf-8").split("\n")
+    assert cited[0].quote in "\n".join(lines[cited[0].start_line - 1 : cited[0].end_line])
+
+
+def test_server_not_running_is_a_clear_store_error(bundled_articles, tmp_path, settings_for):
+    port = free_port()  # nothing listens here
+    settings = settings_for(bundled_articles, tmp_path / "chroma", chroma_host="127.0.0.1", chroma_port=port)
+    with pytest.raises(StoreError) as caught:
+        ingest(settings)
+    message = str(caught.value)
+    assert f"127.0.0.1:{port}" in message
+    assert "chroma run" in message and "QA_CHROMA_HOST" in message
+
+
+# The offline guard of conftest.py -------------------------------------------------------------------------------
+def test_network_guard_blocks_outside_addresses():
+    with pytest.raises(RuntimeError, match="must not use the network"):
+        socket.create_connection(("8.8.8.8", 53), timeout=1)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        with pytest.raises(RuntimeError, match="must not use the network"):
+            sock.connect(("8.8.8.8", 53))
+        with pytest.raises(RuntimeError, match="must not use the network"):
+            sock.connect_ex(("8.8.8.8", 53))
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
+        with pytest.raises(RuntimeError, match="must not use the network"):
+            sock.connect(("2001:4860:4860::8888", 53))
+    with pytest.raises(RuntimeError, match="must not use the network"):
+        socket.create_connection(("example.com", 80), timeout=1)
+
+
+def test_network_guard_allows_loopback():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(2)
+        port = server.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as client:
+            client.settimeout(2)
+            client.connect(("127.0.0.1", port))
