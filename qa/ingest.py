@@ -7,10 +7,14 @@ nothing is duplicated or lost.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -18,12 +22,17 @@ from qa.chunking import chunk
 from qa.config import Settings
 from qa.embedding import Embedder, embedder_from_settings
 from qa.loader import SkippedFile, article_files, doc_id, load_article
-from qa.store import Collections, ManifestEntry, chroma_client, drop_index, sentences_to_json
+from qa.store import Collections, ManifestEntry, StoreError, chroma_client, drop_index, move_aside, sentences_to_json
 from qa.types import Article, Passage
 
 log = logging.getLogger(__name__)
 
 BATCH_ARTICLES = 64
+LOCK_FILE = "ingest.lock"
+
+
+class IngestBusy(StoreError):
+    """Another ingest holds the store's lock."""
 
 
 @dataclass
@@ -48,13 +57,51 @@ def open_collections(settings: Settings, embedder: Embedder | None = None) -> Co
     return Collections(chroma_client(settings), settings.collection, embedder)
 
 
+@contextlib.contextmanager
+def ingest_lock(store_dir: Path):
+    """An exclusive, non-blocking `flock` on `<store_dir>/ingest.lock` (released when the process ends, however it
+    ends). Two ingests writing one local store at once would duplicate each other's work; the second is refused."""
+    store_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(store_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IngestBusy(f"another ingest is running on {store_dir}; wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def ingest(settings: Settings, rebuild: bool = False, progress: bool = False) -> IngestReport:
+    if not settings.articles_dir.is_dir():
+        raise FileNotFoundError(f"articles folder not found: {settings.articles_dir} (set QA_ARTICLES_DIR)")
+    if settings.server_mode:
+        return _ingest(settings, rebuild, progress)
+    with contextlib.ExitStack() as held:
+        held.enter_context(ingest_lock(settings.store_dir))
+        return _ingest(settings, rebuild, progress, relock=lambda: held.enter_context(ingest_lock(settings.store_dir)))
+
+
+def _open_for_ingest(settings: Settings, rebuild: bool, relock) -> object:
+    """The Chroma client. With --rebuild, a local store that cannot be opened at all is moved aside and replaced."""
+    try:
+        return chroma_client(settings)
+    except StoreError:
+        if not rebuild or settings.server_mode:
+            raise
+    broken = move_aside(settings.store_dir)
+    log.warning("the index in %s could not be opened: moved it aside to %s and building a new one",
+                settings.store_dir, broken)
+    relock()  # the lock file moved with the old folder: take the new folder's
+    return chroma_client(settings)
+
+
+def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None) -> IngestReport:
     started = time.perf_counter()
     articles_dir = settings.articles_dir
-    if not articles_dir.is_dir():
-        raise FileNotFoundError(f"articles folder not found: {articles_dir} (set QA_ARTICLES_DIR)")
     embedder = embedder_from_settings(settings)
-    client = chroma_client(settings)
+    client = _open_for_ingest(settings, rebuild, relock)
     if rebuild:
         drop_index(client, settings.collection)
     collections = Collections(client, settings.collection, embedder)

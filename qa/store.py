@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from qa.config import Settings
 from qa.embedding import Embedder
@@ -48,9 +50,34 @@ def chroma_client(settings: Settings):
     try:
         return chromadb.PersistentClient(path=str(settings.store_dir), settings=chroma_settings)
     except Exception as err:
+        _forget_failed_client(settings.store_dir)
         raise StoreError(
             f"the index in {settings.store_dir} cannot be opened ({err}). Run `qa ingest --rebuild` to build it anew."
         ) from err
+
+
+def _forget_failed_client(store_dir: Path) -> None:
+    """Drop chromadb's per-process cache entry for a store that failed to open (it keeps a half-started system
+    there, which would make every later open of the same path in this process fail too)."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(store_dir), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(store_dir), None)
+    except Exception:  # noqa: BLE001 - a chromadb without this cache has nothing to forget
+        pass
+
+
+def move_aside(store_dir: Path) -> Path:
+    """Rename a store folder that cannot be opened to `<store>.broken-<UTC timestamp>`, so a new one can be built."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    target = store_dir.with_name(f"{store_dir.name}.broken-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = store_dir.with_name(f"{store_dir.name}.broken-{stamp}-{n}")
+    store_dir.rename(target)
+    return target
 
 
 @dataclass(frozen=True)
@@ -67,7 +94,7 @@ class Collections:
     """The three collections of one index, opened for one embedding model."""
 
     def __init__(self, client, name: str, embedder: Embedder) -> None:
-        from qa.embedding_adapters import ChromaEmbeddingFunction
+        from qa.chroma_embedding import ChromaEmbeddingFunction
 
         self.client = client
         self.name = name

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +23,7 @@ from qa.ui import render  # noqa: E402
 from qa.ui.app import UnsafeLaunch, check_exposure, launch  # noqa: E402
 from qa.ui.service import Service  # noqa: E402
 from qa.ui.uploads import UploadError, safe_name  # noqa: E402
+from ports import free_port  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")  # pandas deprecations inside gradio
 
@@ -49,11 +49,6 @@ UPLOAD_ARTICLE = (
     "Most of the visitors came from the mainland by ferry.\n"
 )
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def files_under(path: Path) -> set[Path]:

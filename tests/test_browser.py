@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -29,6 +28,7 @@ from qa.config import PROJECT_ROOT, Settings  # noqa: E402
 from qa.ui.app import launch  # noqa: E402
 from qa.ui.service import Service  # noqa: E402
 from openai_stub import OpenAIStub  # noqa: E402
+from ports import free_port  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
 
@@ -42,11 +42,6 @@ EVIL_ARTICLE = (
     "near Toodyay before it was broken up.\n"
 )
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,7 @@ import pytest
 from qa.ingest import ingest, open_collections
 from qa.store import StoreError
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from ports import free_port
 
 
 def chroma_cli() -> str:

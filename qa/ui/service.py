@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.config import PROJECT_ROOT, Settings
+from qa.ingest import IngestBusy, ingest
 from qa.loader import SkippedFile, load_article
 from qa.types import Answer, Article
 from qa.ui import feedback, uploads
@@ -104,7 +105,6 @@ class Service:
     # The engine ---------------------------------------------------------------------------------------------------
     def start(self, announce: Callable[[str], None] = print) -> None:
         """Open the index; build it first when it is empty (the first run)."""
-        from qa.ingest import ingest
         from qa.pipeline import get_engine
 
         with self._start_lock:
@@ -207,7 +207,6 @@ class Service:
         return sorted(rows, key=lambda r: (r["published"] is None, r["published"] or "", r["doc"]))
 
     def reindex(self) -> str:
-        from qa.ingest import ingest
 
         with self.lock.write():
             report = ingest(self.settings)
@@ -226,7 +225,10 @@ class Service:
             return ChangeResult(False, f"Not added: {err}.")
         except OSError as err:
             return ChangeResult(False, f"Not added: the file could not be read or written ({err.strerror or err}).")
-        summary = self.reindex()
+        try:
+            summary = self.reindex()
+        except IngestBusy as err:
+            return ChangeResult(False, f"Saved as {saved.doc} but not indexed yet: {err}. Re-scan the folder then.")
         entry = self.engine.manifest.get(saved.doc)
         if entry is None:  # the ingest skipped it after all
             saved.path.unlink(missing_ok=True)
@@ -243,7 +245,10 @@ class Service:
             uploads.remove_upload(doc, self.settings.articles_dir)
         except uploads.UploadError as err:
             return ChangeResult(False, f"Not removed: {err}.")
-        summary = self.reindex()
+        try:
+            summary = self.reindex()
+        except IngestBusy as err:
+            return ChangeResult(False, f"Deleted {doc}, but the index still holds it: {err}. Re-scan the folder then.")
         return ChangeResult(True, f"Removed {doc}.", doc, summary)
 
     # Feedback -----------------------------------------------------------------------------------------------------
