@@ -75,6 +75,8 @@ class Retriever:
     def _load_tables(self, fingerprint: str) -> _Tables:
         from llama_index.retrievers.bm25 import BM25Retriever
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
+
         path = self.cache_dir / f"tables-{fingerprint}"
         if (path / "tables.pickle").exists():
             try:
