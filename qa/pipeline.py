@@ -99,7 +99,7 @@ class Engine:
             related=extractive.related(retrieved) if selection.refused else [],
         )
         if mode == "llm":
-            answer = self._llm_answer(answer, standalone, retrieved, vectors, on_token)
+            answer = self._llm_answer(answer, standalone, retrieved, on_token)
         elif on_token:
             on_token(answer.text)
         done = time.perf_counter()
@@ -118,7 +118,7 @@ class Engine:
             return condense_question([(earlier, "") for earlier in history], question, self.settings)
         return with_context(question, history)
 
-    def _llm_answer(self, fallback: Answer, question: str, retrieved, vectors, on_token) -> Answer:
+    def _llm_answer(self, fallback: Answer, question: str, retrieved, on_token) -> Answer:
         from qa.llm import LLMUnavailable, llm_answer
 
         sources = self._sources(retrieved)

@@ -35,7 +35,7 @@ class Retrieved:
     query_vector: np.ndarray
     terms: list[str]  # the question's terms
     variants: dict[str, set[str]]  # indexed spelling variants of some of those terms
-    passage_similarity: dict[str, float]  # passage id -> cosine, for the passages dense search returned
+    passage_similarity: dict[str, float]  # passage id -> cosine to the question, for every returned passage
 
 
 @dataclass
