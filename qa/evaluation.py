@@ -185,12 +185,17 @@ class Run:
 
 
 def answer_all(name: str, asker: Any, questions: list[Question], mode: str | None = None,
-               setup_s: float = 0.0) -> Run:
-    """Warm `asker` up on one question (not counted), then answer and score every question."""
+               setup_s: float = 0.0, progress: Callable[[int, int, str], None] | None = None) -> Run:
+    """Warm `asker` up on one question (not counted), then answer and score every question.
+
+    `progress(done, total, question_id)` is called before each question, for a front end's progress bar.
+    """
     if questions:
         asker.ask(questions[0].question, mode=mode)
     answers, scores = [], []
-    for q in questions:
+    for i, q in enumerate(questions):
+        if progress:
+            progress(i, len(questions), q.id)
         try:
             data = asker.ask(q.question, mode=mode).to_json()
         except Exception as err:  # one crashing question must not end the evaluation (CONTRACT: exit 0)

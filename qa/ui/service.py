@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -268,7 +267,7 @@ class Service:
 
     def evaluate(self, name: str, mode: str | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> EvalResult:
-        from qa.evaluation import by_kind, score_answer, summarize
+        from qa.evaluation import answer_all, by_kind, summarize
         from qa.questionset import load_questions
 
         sets = {p.name: p for p in self.question_sets()}
@@ -277,22 +276,10 @@ class Service:
         questions = load_questions(sets[name])
         indexed = set(self.engine.manifest)
         missing = sum(1 for q in questions if q.sources and not any(s.doc in indexed for s in q.sources))
-        answers, scores, rows = [], [], []
-        for i, q in enumerate(questions):
-            if progress:
-                progress(i, len(questions), q.id)
-            started = time.perf_counter()
-            try:
-                data = self.ask(q.question, mode=mode).to_json()
-            except Exception as err:  # one failing question must not end the run
-                log.exception("evaluating %s", q.id)
-                data = {"question": q.question, "answer": "", "refused": False, "citations": [], "passages": [],
-                        "mode": mode or "", "timings_ms": {"total": (time.perf_counter() - started) * 1000},
-                        "error": f"{type(err).__name__}: {err}"}
-            data.pop("id", None)
-            answers.append({"id": q.id, **data})
-            score = score_answer(q, data)
-            scores.append(score)
+        run = answer_all(name, self, questions, mode=mode, progress=progress)
+        answers, scores = run.answers, run.scores
+        rows = []
+        for q, data, score in zip(questions, answers, scores):
             passed = score.refused if not q.answerable else (score.facts and score.citation_hit and not score.refused)
             rows.append({
                 "id": q.id, "kind": q.kind, "question": q.question, "pass": bool(passed),
