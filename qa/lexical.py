@@ -7,6 +7,7 @@ still meets it. Spelling variants of rare names ("Raisi"/"Raeisi") are found by 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -63,8 +64,6 @@ class Vocabulary:
         self._neighbours: dict[str, set[str]] | None = None
 
     def idf(self, term: str) -> float:
-        import math
-
         df = self.df.get(term, 0)
         return math.log(1 + (self.documents - df + 0.5) / (df + 0.5))
 
