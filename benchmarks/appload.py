@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.local_servers import free_port, stop, wait_for_http
+from qa.evaluation import free_port, stop, wait_for_http
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "tests" / "questions" / "articles.jsonl"

@@ -4,8 +4,10 @@ from qa.types import Answer, Article, Citation, Passage, Question
 
 
 def ask(question: str, **options) -> Answer:
-    """Answer one question over the configured index; see `qa.pipeline.Engine.ask` for the options."""
-    from qa.pipeline import ask as _ask  # imported late: `import qa` stays cheap for the CLI
+    """Answer one question over the configured index; see `qa.answer.engine.Engine.ask` for the options."""
+    from qa.answer import (
+        ask as _ask,  # imported late: `import qa` stays cheap for the CLI
+    )
 
     return _ask(question, **options)
 

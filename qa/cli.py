@@ -46,7 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure ingest, question latency, start-up and memory at three sizes")
-    from qa.bench import add_arguments  # light: its heavy imports are made inside the jobs
+    from qa.evaluation import (
+        bench_arguments as add_arguments,  # light: its heavy imports are made inside the jobs
+    )
 
     add_arguments(p)
     p.set_defaults(func=cmd_bench)
@@ -70,7 +72,7 @@ def _positive(text: str) -> int:
 def _date_bound(name: str, end: bool):
     """Checks a --since/--until value at once (argparse names the option); the text is kept for the answer."""
     def check(text: str) -> str:
-        from qa.time_scope import DateRangeError, parse_bound
+        from qa.temporal import DateRangeError, parse_bound
 
         try:
             parse_bound(text, name, end)
@@ -105,8 +107,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from qa.answer import get_engine
     from qa.ingest import ingest
-    from qa.pipeline import get_engine
 
     settings = _settings()
     engine = get_engine(settings)
@@ -155,7 +157,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from qa.bench import main
+    from qa.evaluation import bench_main as main
 
     return main(args)
 
@@ -168,7 +170,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _not_a_skip_record(record: logging.LogRecord) -> bool:
-    return not (record.name == "qa.ingest" and str(record.msg).startswith("skipped "))
+    return not (record.name == "qa.ingest.sync" and str(record.msg).startswith("skipped "))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     handler.addFilter(_not_a_skip_record)  # skipped files are reported once, from the ingest report
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     args = _parser().parse_args(argv)
-    from qa.store import ModelMismatchError, StoreError
+    from qa.index import ModelMismatchError, StoreError
 
     try:
         return args.func(args)

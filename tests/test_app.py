@@ -18,12 +18,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from gradio_client import Client, handle_file  # noqa: E402
 
 from qa.config import PROJECT_ROOT, Settings  # noqa: E402
-from qa.questionset import load_questions  # noqa: E402
+from qa.evaluation.local_servers import free_port  # noqa: E402
+from qa.evaluation.questionset import load_questions  # noqa: E402
 from qa.ui import render  # noqa: E402
 from qa.ui.app import UnsafeLaunch, check_exposure, launch  # noqa: E402
 from qa.ui.service import Service  # noqa: E402
 from qa.ui.uploads import UploadError, safe_name  # noqa: E402
-from qa.local_servers import free_port  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")  # pandas deprecations inside gradio
 
@@ -133,7 +133,7 @@ def test_answer_with_citation(app, client):
         "Who won the 2018 football World Cup?",
         pytest.param("What is the population of Baku?", marks=pytest.mark.xfail(
             reason="pipeline: answers with a Karabakh 'populated by Armenians' sentence instead of refusing "
-                   "(qa/extractive.py refusal threshold); reported to the lead", strict=False)),
+                   "(qa/answer/extractive.py refusal threshold); reported to the lead", strict=False)),
     ],
 )
 def test_refusal(client, question):

@@ -8,7 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from qa.bench import SYSTEMS, original_doc, replicate
+from qa.evaluation.bench import SYSTEMS, original_doc, replicate
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -69,7 +69,7 @@ def test_get_all_reads_a_collection_larger_than_one_page(tmp_path, monkeypatch):
     """At the bbc4 size one get() of every passage exceeded SQLite's bound-variable limit; reads are paged."""
     import chromadb
 
-    from qa import store
+    from qa.index import store
 
     monkeypatch.setattr(store, "PAGE", 10)
     collection = chromadb.PersistentClient(path=str(tmp_path / "chroma")).create_collection("paged")

@@ -22,13 +22,13 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install chromium` to run the browser tests",
                 allow_module_level=True)
 
+from openai_stub import OpenAIStub  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 from qa.config import PROJECT_ROOT, Settings  # noqa: E402
+from qa.evaluation.local_servers import free_port  # noqa: E402
 from qa.ui.app import launch  # noqa: E402
 from qa.ui.service import Service  # noqa: E402
-from openai_stub import OpenAIStub  # noqa: E402
-from qa.local_servers import free_port  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
 

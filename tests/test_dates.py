@@ -7,12 +7,18 @@ from datetime import date
 
 import pytest
 
-from qa.chunking import chunk
-from qa.loader import load_articles
-from qa.relative_dates import resolve
-from qa.sentence_dates import sentence_dates
-from qa.time_scope import DateRangeError, explicit_range, filter_range, from_question, in_range
-from qa.timeline import events
+from qa.ingest.chunking import chunk
+from qa.ingest.loader import load_articles
+from qa.temporal.relative_dates import resolve
+from qa.temporal.sentence_dates import sentence_dates
+from qa.temporal.time_scope import (
+    DateRangeError,
+    explicit_range,
+    filter_range,
+    from_question,
+    in_range,
+)
+from qa.temporal.timeline import events
 from qa.types import DateRange
 
 JAN_2021 = date(2021, 1, 25)  # a Monday: the date of 000_5a93f3083e658345.txt

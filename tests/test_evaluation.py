@@ -14,8 +14,16 @@ from pathlib import Path
 import pytest
 
 from qa.config import PROJECT_ROOT, Settings
-from qa.evaluation import Run, answer_all, by_kind, percentile, run_eval, score_answer, summarize
-from qa.report import grouped_bars_svg, histogram_svg, write_reports
+from qa.evaluation.report import grouped_bars_svg, histogram_svg, write_reports
+from qa.evaluation.scoring import (
+    Run,
+    answer_all,
+    by_kind,
+    percentile,
+    run_eval,
+    score_answer,
+    summarize,
+)
 from qa.types import Answer, Citation, GoldSource, Passage, Question, ScoredPassage
 
 # Regression floors on tests/questions/articles.jsonl (ours, hybrid retrieval, extractive answers).
@@ -280,7 +288,7 @@ def test_svg_charts_handle_missing_values_and_no_data():
 
 # LlamaIndex baseline --------------------------------------------------------------------------------------------
 def test_span_to_lines_and_best_sentence():
-    from qa.baseline import best_sentence, lines_of_span
+    from qa.evaluation.baseline import best_sentence, lines_of_span
 
     text = "l1\nline two\nl3"
     assert lines_of_span(text, 0, 2) == (1, 1)
@@ -306,7 +314,7 @@ def no_network(monkeypatch):
 
 
 def test_llamaindex_baseline_offline_with_exact_lines(no_network):
-    from qa.baseline import SIMILARITY_TOP_K, LlamaIndexBaseline
+    from qa.evaluation.baseline import SIMILARITY_TOP_K, LlamaIndexBaseline
 
     baseline = LlamaIndexBaseline(Settings(articles_dir=ARTICLES, store_dir=Path("/nonexistent")))
     a = baseline.ask("How long is the border that Iran and Azerbaijan share?")
@@ -324,7 +332,7 @@ def test_llamaindex_baseline_offline_with_exact_lines(no_network):
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory):
     """One real `run_eval --compare` over articles.jsonl into a fresh temp store (ingests once for the module)."""
-    pytest.importorskip("qa.pipeline")
+    pytest.importorskip("qa.answer.engine")
     root = tmp_path_factory.mktemp("eval")
     settings = Settings(articles_dir=ARTICLES, store_dir=root / "store", chroma_host=None, answer_mode="extractive")
     status = run_eval(QUESTIONS, root / "results.jsonl", report_dir=root / "report", compare=True, settings=settings)

@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from qa.chunking import chunk
-from qa.embedding import embedder_from_settings
-from qa.ingest import ingest, open_collections
-from qa.loader import load_article
-from qa.store import ModelMismatchError
+from qa.index.embedding import embedder_from_settings
+from qa.index.store import ModelMismatchError
+from qa.ingest.chunking import chunk
+from qa.ingest.loader import load_article
+from qa.ingest.sync import ingest, open_collections
 
 FIVE = [
     "000_5a93f3083e658345.txt",
@@ -98,7 +98,7 @@ def test_every_passage_is_its_lines_on_disk(indexed, bundled_articles):
 
 
 def test_every_sentence_is_inside_its_passage_lines(indexed, bundled_articles):
-    from qa.store import passage_from_record
+    from qa.index.store import passage_from_record
 
     settings, _ = indexed
     collections = open_collections(settings)

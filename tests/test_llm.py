@@ -15,8 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/ is not a package; the s
 
 from openai_stub import OpenAIStub, pieces  # noqa: E402
 
-from qa.config import Settings  # noqa: E402
-from qa.llm import (  # noqa: E402
+from qa.answer.llm import (  # noqa: E402
     REFUSAL_MARKER,
     REFUSAL_TEXT,
     UNSUPPORTED_MARKER,
@@ -28,6 +27,7 @@ from qa.llm import (  # noqa: E402
     llm_answer,
     split_sentences,
 )
+from qa.config import Settings  # noqa: E402
 from qa.types import Citation  # noqa: E402
 
 API_KEY = "sk-test-key-0123456789"

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from qa.chunking import chunk
-from qa.loader import SkippedFile, load_article, load_articles
-from qa.sentences import sentences_of, split_line
+from qa.ingest.chunking import chunk
+from qa.ingest.loader import SkippedFile, load_article, load_articles
+from qa.ingest.sentences import sentences_of, split_line
 from qa.types import Article
 
 MAX = 5_000_000

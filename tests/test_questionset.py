@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from qa.questionset import ResolveError, load_questions, main, resolve
+from qa.evaluation.questionset import ResolveError, load_questions, main, resolve
 from qa.types import GoldSource, Question
 
 ARTICLE = "Title line\n\nTehran and Baku share a 700-kilometer border.\nThe border is long.\nThe border is long."

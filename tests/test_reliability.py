@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from qa.chunking import chunk
-from qa.ingest import IngestBusy, ingest, ingest_lock, open_collections
-from qa.loader import load_article
-from qa.pipeline import Engine
-from qa.store import StoreError
+from qa.answer.engine import Engine
+from qa.index.store import StoreError
+from qa.ingest.chunking import chunk
+from qa.ingest.loader import load_article
+from qa.ingest.sync import IngestBusy, ingest, ingest_lock, open_collections
 
 BBC = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "bbc"
 ONE = "001_225c9696b388be00.txt"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from qa import local_servers
-from qa.ingest import ingest, open_collections
-from qa.local_servers import free_port
-from qa.store import StoreError
+from qa.evaluation.local_servers import free_port
+from qa.evaluation import local_servers
+from qa.index.store import StoreError
+from qa.ingest.sync import ingest, open_collections
 
 
 def start_chroma(data: Path, port: int, log: Path):
@@ -33,7 +33,7 @@ def chroma_server(tmp_path_factory):
 
 
 def test_ingest_and_ask_through_a_chroma_server(chroma_server, bundled_articles, tmp_path, settings_for):
-    from qa.pipeline import Engine
+    from qa.answer.engine import Engine
 
     settings = settings_for(bundled_articles, tmp_path / "local-cache", chroma_host="127.0.0.1",
                             chroma_port=chroma_server)

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from qa.changes import number_value, person_mentions, person_value
-from qa.ingest import ingest
-from qa.pipeline import Engine
+from qa.answer.engine import Engine
+from qa.ingest.sync import ingest
+from qa.temporal.changes import number_value, person_mentions, person_value
 
 
 @pytest.fixture(scope="module")

@@ -30,10 +30,10 @@ from pathlib import Path
 
 import gradio as gr
 
+from qa.answer import QuestionError, resolve_mode
 from qa.config import Settings, get_settings
+from qa.index import StoreError
 from qa.ingest import IngestBusy
-from qa.pipeline import QuestionError, resolve_mode
-from qa.store import StoreError
 from qa.ui import render
 from qa.ui.assets import ARTICLE_JS, CSS, EVIDENCE_JS, TIMELINE_JS
 from qa.ui.service import Service
@@ -97,7 +97,7 @@ def example_questions(service: Service) -> list[str]:
     if bundled and bundled <= set(manifest):
         return BUNDLED_EXAMPLES
     # Another corpus: take a few questions from a question set written for it, if there is one.
-    from qa.questionset import load_questions
+    from qa.evaluation import load_questions
 
     for path in service.question_sets():
         try:

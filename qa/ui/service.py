@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.config import PROJECT_ROOT, Settings
-from qa.ingest import IngestBusy, ingest
-from qa.loader import SkippedFile, load_article
-from qa.store import StoreError
+from qa.index import StoreError
+from qa.ingest import IngestBusy, SkippedFile, ingest, load_article
 from qa.types import Answer, Article, TimelineEvent
 from qa.ui import feedback, uploads
 from qa.ui.render import DocInfo
@@ -106,7 +105,7 @@ class Service:
     # The engine ---------------------------------------------------------------------------------------------------
     def start(self, announce: Callable[[str], None] = print) -> None:
         """Open the index; build it first when it is empty (the first run)."""
-        from qa.pipeline import get_engine
+        from qa.answer import get_engine
 
         with self._start_lock:
             if self._engine is not None:
@@ -194,8 +193,8 @@ class Service:
         return sorted(rows, key=lambda r: (r["published"] is None, r["published"] or "", r["doc"]))
 
     def timeline(self) -> list[TimelineEvent]:
-        """Every dated event of the indexed articles, earliest first (qa/timeline.py); rebuilt after an ingest."""
-        from qa.timeline import events
+        """Every dated event of the indexed articles, earliest first (qa/temporal/timeline.py); rebuilt after an ingest."""
+        from qa.temporal import events
 
         with self.lock.read():
             engine = self.engine
@@ -267,8 +266,7 @@ class Service:
 
     def evaluate(self, name: str, mode: str | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> EvalResult:
-        from qa.evaluation import answer_all, by_kind, summarize
-        from qa.questionset import load_questions
+        from qa.evaluation import answer_all, by_kind, load_questions, summarize
 
         sets = {p.name: p for p in self.question_sets()}
         if name not in sets:

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.loader import SkippedFile, load_article
+from qa.ingest import SkippedFile, load_article
 
 UPLOADS = "uploads"
 SUFFIXES = (".txt", ".md", ".html", ".htm")

@@ -2,8 +2,8 @@
 ("December 2021"), years ("in 2016", "since 1992") and relative dates resolved against the article's publication
 date ("Monday", "last year").
 
-The scope of a question (qa/time_scope.py), the facts that changed over time (qa/changes.py) and the timeline of
-events (qa/timeline.py) all read a sentence's dates from here.
+The scope of a question (qa/temporal/time_scope.py), the facts that changed over time (qa/temporal/changes.py) and the timeline of
+events (qa/temporal/timeline.py) all read a sentence's dates from here.
 """
 
 from __future__ import annotations
@@ -11,8 +11,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from qa.dates import MONTHS, full_dates, has_month_name
-from qa.relative_dates import ResolvedDate, fmt_day, month_range, resolve, year_range
+from qa.temporal.dates import MONTHS, full_dates, has_month_name
+from qa.temporal.relative_dates import (
+    ResolvedDate,
+    fmt_day,
+    month_range,
+    resolve,
+    year_range,
+)
 
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I)

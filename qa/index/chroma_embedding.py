@@ -1,6 +1,6 @@
 """The project's embedder seen by Chroma, as an embedding function.
 
-It wraps the same `Embedder` as LlamaIndex's view (qa/embedding_adapters.py). Kept apart from that module so that
+It wraps the same `Embedder` as LlamaIndex's view (qa/index/llamaindex_embedding.py). Kept apart from that module so that
 opening the store does not import LlamaIndex, which costs about two seconds at start-up.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from qa.embedding import Embedder, get_embedder
+from qa.index.embedding import Embedder, get_embedder
 
 
 @register_embedding_function

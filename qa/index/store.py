@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from qa.config import Settings
-from qa.embedding import Embedder
+from qa.index.embedding import Embedder
 from qa.types import Passage, Sentence
 
 
@@ -116,7 +116,7 @@ class Collections:
     """The three collections of one index, opened for one embedding model."""
 
     def __init__(self, client, name: str, embedder: Embedder) -> None:
-        from qa.chroma_embedding import ChromaEmbeddingFunction
+        from qa.index.chroma_embedding import ChromaEmbeddingFunction
 
         self.client = client
         self.name = name

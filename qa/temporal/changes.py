@@ -15,8 +15,8 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import Callable
 
-from qa.lexical import DEMONYMS, STOPWORDS, terms
-from qa.relative_dates import fmt_day
+from qa.index import DEMONYMS, STOPWORDS, terms
+from qa.temporal.relative_dates import fmt_day
 
 CLOSE = 0.80  # the first reading scores at least this share of the best sentence, the others of the first reading
 WINDOW = 12  # among this many best sentences
@@ -38,7 +38,7 @@ _WORD = re.compile(r"[\w'’-]+")
 
 @dataclass(frozen=True)
 class Reading:
-    candidate: object  # qa.extractive.Candidate
+    candidate: object  # qa.answer.extractive.Candidate
     value: str  # as written: "Hossein Amir-Abdollahian", "700-kilometer"
     key: tuple  # what is compared: ("name", country of the role or None, surname) or ("number", unit, value)
     published: date

@@ -17,11 +17,9 @@ from typing import Callable
 
 import numpy as np
 
-from qa.answer_types import holds, wanted
-from qa.dates import MONTHS
-from qa.lexical import Vocabulary, terms
-from qa.relative_dates import resolve as resolve_relative
-from qa.retrieval import Retrieved
+from qa.answer.answer_types import holds, wanted
+from qa.index import Retrieved, Vocabulary, terms
+from qa.temporal import MONTHS, resolve_relative
 from qa.types import Citation, Passage, ScoredPassage, Sentence
 
 REFUSAL_TEXT = "The articles do not answer this question."

@@ -2,7 +2,7 @@
 
 A range comes from the question itself ("in 2022", "in December 2021", "before the 2021 meeting", "between 2020
 and 2021", "in the summer of 2022") or from an explicit filter (`since`/`until`). A sentence is in range when its
-article was published in the range, or when a date it mentions (qa/sentence_dates.py) overlaps the range: a 2021
+article was published in the range, or when a date it mentions (qa/temporal/sentence_dates.py) overlaps the range: a 2021
 report of a 2016 agreement belongs to 2021 and to 2016.
 
 A filter restricts: passages and sentences out of range are left out. A range read from the question only ranks,
@@ -17,9 +17,9 @@ import re
 from datetime import date, timedelta
 from typing import Callable
 
-from qa.dates import MONTHS, full_dates
-from qa.relative_dates import month_range, year_range
-from qa.sentence_dates import sentence_dates
+from qa.temporal.dates import MONTHS, full_dates
+from qa.temporal.relative_dates import month_range, year_range
+from qa.temporal.sentence_dates import sentence_dates
 from qa.types import DateRange, Passage, ScoredPassage
 
 OUT_OF_RANGE = 0.5  # a passage out of the question's range keeps half its retrieval score
@@ -201,7 +201,7 @@ def rank(passages: list[ScoredPassage], scope: DateRange, published: Callable[[s
 
 
 def mark(found: list, scope: DateRange, published: Callable[[str], date | None]) -> list:
-    """Answer candidates (qa.extractive.Candidate) with the time signal read from the range: a filter drops those
+    """Answer candidates (qa.answer.extractive.Candidate) with the time signal read from the range: a filter drops those
     out of range; a question's range gives the time weight to those in range (instead of the plain year match)."""
     marked = []
     for candidate in found:

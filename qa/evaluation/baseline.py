@@ -20,9 +20,8 @@ import re
 import time
 
 from qa.config import Settings
-from qa.embedding import get_embedder
-from qa.embedding_adapters import LlamaIndexEmbedding
-from qa.loader import load_articles
+from qa.index import LlamaIndexEmbedding, get_embedder
+from qa.ingest import load_articles
 from qa.types import Answer, Article, Citation, Passage, ScoredPassage
 
 SIMILARITY_TOP_K = 2  # LlamaIndex's default for `as_retriever()`

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.sentences import sentences_of
+from qa.ingest.sentences import sentences_of
 from qa.types import Article, Passage
 
 # Chosen on the question sets (docs/evaluation.md): small passages keep the cited context tight and dense

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embedding import Embedder
-from qa.lexical import Vocabulary, terms
-from qa.store import Collections, get_all, passage_from_record
+from qa.index.embedding import Embedder
+from qa.index.lexical import Vocabulary, terms
+from qa.index.store import Collections, get_all, passage_from_record
 from qa.types import Passage, ScoredPassage
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class Retriever:
             from llama_index.core import VectorStoreIndex
             from llama_index.vector_stores.chroma import ChromaVectorStore
 
-            from qa.embedding_adapters import LlamaIndexEmbedding
+            from qa.index.llamaindex_embedding import LlamaIndexEmbedding
 
             index = VectorStoreIndex.from_vector_store(
                 ChromaVectorStore(chroma_collection=self.collections.passages),
@@ -217,7 +217,7 @@ def _similarity(passages: list[ScoredPassage], vectors: dict[str, np.ndarray],
                 query_vector: np.ndarray) -> dict[str, float]:
     """Cosine similarity of each returned passage's vector to the question, whichever ranking found it.
 
-    A passage's vector is the normalised mean of its sentences' vectors (qa/ingest.py), so it comes from the sentence
+    A passage's vector is the normalised mean of its sentences' vectors (qa/ingest/sync.py), so it comes from the sentence
     vectors the answer step needs anyway, without another round trip to Chroma. The answer step reads it in every
     retrieval mode, so that comparing modes compares retrieval alone.
     """

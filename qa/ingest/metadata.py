@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from qa.dates import full_dates
+from qa.temporal import full_dates
 
 _DOMAIN = r"(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|ir|az|uk|co|info|news|tv|io|ru|tr|am|de|fr|in)"
 _BOILERPLATE = [

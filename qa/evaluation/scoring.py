@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from qa.config import Settings, get_settings
-from qa.questionset import load_questions
+from qa.evaluation.questionset import load_questions
 from qa.types import Answer, GoldSource, Question
 
 log = logging.getLogger(__name__)
@@ -210,7 +210,7 @@ def answer_all(name: str, asker: Any, questions: list[Question], mode: str | Non
 
 def _configurations(settings: Settings) -> list[tuple[str, Callable[[], Any]]]:
     """(name, factory) for every configuration `--compare` runs; the first is ours, the one `qa eval` reports."""
-    from qa.pipeline import Engine
+    from qa.answer import Engine
 
     configs = [
         ("ours (hybrid)", lambda: Engine(settings, retrieval="hybrid")),
@@ -219,7 +219,7 @@ def _configurations(settings: Settings) -> list[tuple[str, Callable[[], Any]]]:
     ]
 
     def baseline():
-        from qa.baseline import LlamaIndexBaseline
+        from qa.evaluation.baseline import LlamaIndexBaseline
 
         return LlamaIndexBaseline(settings)
 
@@ -237,7 +237,7 @@ def write_answers(path: str | Path, answers: list[dict]) -> None:
 def run_eval(questions_path: str | Path, out_path: str | Path, report_dir: str | Path | None = None,
              compare: bool = False, settings: Settings | None = None, mode: str | None = None) -> int:
     """Answer every question, write the answers, print and report the metrics. Returns 0 (CONTRACT.md)."""
-    from qa import report
+    from qa.evaluation import report
     from qa.ingest import ingest
 
     settings = settings or get_settings()
@@ -274,8 +274,8 @@ def run_eval(questions_path: str | Path, out_path: str | Path, report_dir: str |
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m qa.evaluation`, the same as `qa eval`."""
-    parser = argparse.ArgumentParser(prog="python -m qa.evaluation", description=__doc__.split("\n\n")[0])
+    """`python -m qa.evaluation.scoring`, the same as `qa eval`."""
+    parser = argparse.ArgumentParser(prog="python -m qa.evaluation.scoring", description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", required=True, type=Path, help="question set (JSONL)")
     parser.add_argument("--out", required=True, type=Path, help="where to write one answer object per line")
     parser.add_argument("--report", type=Path, default=None, help="folder for report.md, report.html, metrics.json")

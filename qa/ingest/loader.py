@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.html_text import html_to_text
-from qa.metadata import boilerplate_lines, outlet_of, published_date, title_of
+from qa.ingest.html_text import html_to_text
+from qa.ingest.metadata import boilerplate_lines, outlet_of, published_date, title_of
 from qa.types import Article
 
 log = logging.getLogger(__name__)

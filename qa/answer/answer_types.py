@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from qa.dates import MONTHS
+from qa.temporal import MONTHS
 
 _WANTS = [
     ("date", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),

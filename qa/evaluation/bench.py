@@ -3,14 +3,14 @@
 Sizes: `bundled` (the five articles in store/articles), `bbc` (the 2,225 BBC articles) and `bbc4` (the BBC corpus
 four times over, as distinct articles: copy1/ ... copy4/, each file with a last line naming its copy, so no two files
 are alike). Systems: `ours` (hybrid retrieval, extractive answer), `bm25` (the same pipeline with BM25-only
-retrieval) and `llamaindex` (LlamaIndex's default pipeline over the same embedding model, qa/baseline.py).
+retrieval) and `llamaindex` (LlamaIndex's default pipeline over the same embedding model, qa/evaluation/baseline.py).
 
 Every measurement runs in a process of its own, so each peak RSS belongs to one job and every start is cold:
 
 - ingest: a cold `ingest()` into an empty store, then an unchanged re-run as a new `qa ingest` process;
 - query: an engine is opened, warmed up on one question, then asks every question of the size's question set
   (`--rounds` times); retrieve and answer times come from `Answer.timings_ms`; the same answers are scored with
-  qa.evaluation (a `copyN/` doc of bbc4 is mapped back to its original, whose lines it keeps);
+  qa.evaluation.scoring (a `copyN/` doc of bbc4 is mapped back to its original, whose lines it keeps);
 - start: `qa ask` from a new process until it exits with the answer, and `qa serve` until its page answers HTTP
   (the app opens the index and warms up before it listens); then a few questions through its API and its RSS.
 
@@ -33,9 +33,9 @@ import sys
 import time
 from pathlib import Path
 
-from qa.local_servers import free_port, start_chroma, stop, wait_for_http
+from qa.evaluation.local_servers import free_port, start_chroma, stop, wait_for_http
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent  # not from qa.config: `qa --help` must not import pydantic
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # not from qa.config: `qa --help` must not import pydantic
 
 SIZES = ("bundled", "bbc", "bbc4")
 SYSTEMS = ("ours", "bm25", "llamaindex")
@@ -56,7 +56,7 @@ def replicate(source: Path, target: Path, copies: int = COPIES) -> Path:
     The line is appended, so every other line keeps its number and a copy's gold lines are its original's. Built
     once; a finished replica is marked by target/.complete.
     """
-    from qa.loader import article_files, doc_id
+    from qa.ingest import article_files, doc_id
 
     if (target / ".complete").exists():
         return target
@@ -108,7 +108,7 @@ def _env(store: Path, articles: Path, server: tuple[str, int] | None) -> dict:
 
 def _child(job: str, params: dict, env: dict) -> dict:
     """Run `job` in a new Python process; its last stdout line is the JSON it returns."""
-    args = [sys.executable, "-m", "qa.bench", "--child", job, json.dumps(params)]
+    args = [sys.executable, "-m", "qa.evaluation.bench", "--child", job, json.dumps(params)]
     result = subprocess.run(args, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"benchmark job {job} failed ({result.returncode}):\n{result.stderr[-3000:]}")
@@ -134,9 +134,8 @@ def tokens_embedded(settings) -> int:
     its own tokenizer: the embedding workload, which bounds ingest."""
     from tokenizers import Tokenizer
 
-    from qa.chunking import chunk
-    from qa.embedding import MAX_TOKENS, TOKENIZER_PATH
-    from qa.loader import load_articles
+    from qa.index import MAX_TOKENS, TOKENIZER_PATH
+    from qa.ingest import chunk, load_articles
 
     tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
     tokenizer.enable_truncation(MAX_TOKENS)
@@ -148,18 +147,18 @@ def tokens_embedded(settings) -> int:
 
 def job_query(params: dict) -> dict:
     from qa.config import Settings
-    from qa.evaluation import percentile, score_answer, summarize
-    from qa.questionset import load_questions
+    from qa.evaluation.questionset import load_questions
+    from qa.evaluation.scoring import percentile, score_answer, summarize
 
     settings = Settings()
     started = time.perf_counter()
     if params["system"] == "llamaindex":
-        from qa.baseline import LlamaIndexBaseline
+        from qa.evaluation.baseline import LlamaIndexBaseline
 
         asker = LlamaIndexBaseline(settings)
         built = {"articles": len(asker.articles), "passages": asker.nodes}
     else:
-        from qa.pipeline import Engine
+        from qa.answer import Engine
 
         asker = Engine(settings, retrieval="bm25" if params["system"] == "bm25" else "hybrid")
         built = {}
@@ -190,8 +189,8 @@ def job_query(params: dict) -> dict:
 
 def job_open(params: dict) -> dict:
     """The first engine after an ingest: builds and caches the retrieval tables that later processes load."""
+    from qa.answer import Engine
     from qa.config import Settings
-    from qa.pipeline import Engine
 
     settings = Settings()
     cached = any((settings.store_dir / "cache").glob("tables-*"))
@@ -240,7 +239,7 @@ def stage_query(system: str, size: str, env: dict, rounds: int) -> dict:
 
 def stage_start(env: dict, size: str) -> list[dict]:
     """`qa ask` from a new process, and `qa serve` until its page answers; the app's RSS after a few questions."""
-    from qa.questionset import load_questions
+    from qa.evaluation.questionset import load_questions
 
     question = load_questions(QUESTIONS[size])[0].question
     load = load_now()
@@ -372,7 +371,7 @@ def _f(value, digits: int = 0, scale: float = 1.0) -> str:
 
 
 def tables(results: dict[str, dict], about: str) -> str:
-    from qa.report import md_table
+    from qa.evaluation.report import md_table
 
     modes = [m for m in ("embedded", "server") if any(r["mode"] == m for r in results.values())]
     sizes = [s for s in SIZES if any(r["size"] == s for r in results.values())]
@@ -437,7 +436,7 @@ def _round_up(value: float) -> float:
 
 def growth_svg(results: dict[str, dict]) -> str:
     """One bar chart per cost: a block per system, a bar per collection size (embedded Chroma)."""
-    from qa.report import grouped_bars_svg
+    from qa.evaluation.report import grouped_bars_svg
 
     sizes = [s for s in SIZES if any(r["size"] == s for r in results.values())]
     charts = []
@@ -504,6 +503,6 @@ def main(args: argparse.Namespace) -> int:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         sys.exit(_child_main(sys.argv[2], sys.argv[3]))
-    parser = argparse.ArgumentParser(prog="python -m qa.bench")
+    parser = argparse.ArgumentParser(prog="python -m qa.evaluation.bench")
     add_arguments(parser)
     sys.exit(main(parser.parse_args()))

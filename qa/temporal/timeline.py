@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from qa.sentence_dates import sentence_dates
+from qa.temporal.sentence_dates import sentence_dates
 from qa.types import Passage, TimelineEvent
 
 MIN_WORDS = 4  # a sentence needs this many words besides its dates to say what happened

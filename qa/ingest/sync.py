@@ -18,13 +18,24 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.chunking import chunk
 from qa.config import Settings
-from qa.embedding import Embedder, MiniLMEmbedder, embedder_from_settings
-from qa.embedding_pool import EmbeddingPool, workers_wanted
-from qa.loader import SkippedFile, article_files, doc_id, load_article
-from qa.store import (Collections, ManifestEntry, StoreError, chroma_client, drop_index, move_aside, sentences_to_json,
-                      server_errors)
+from qa.index import (
+    Collections,
+    Embedder,
+    EmbeddingPool,
+    ManifestEntry,
+    MiniLMEmbedder,
+    StoreError,
+    chroma_client,
+    drop_index,
+    embedder_from_settings,
+    move_aside,
+    sentences_to_json,
+    server_errors,
+    workers_wanted,
+)
+from qa.ingest.chunking import chunk
+from qa.ingest.loader import SkippedFile, article_files, doc_id, load_article
 from qa.types import Article, Passage
 
 log = logging.getLogger(__name__)

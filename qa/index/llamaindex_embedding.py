@@ -1,6 +1,6 @@
 """The project's embedder seen by LlamaIndex, as a `BaseEmbedding`.
 
-It wraps the same `Embedder` as Chroma's embedding function (qa/chroma_embedding.py), so the vectors LlamaIndex asks
+It wraps the same `Embedder` as Chroma's embedding function (qa/index/chroma_embedding.py), so the vectors LlamaIndex asks
 for and the ones Chroma computes from text match.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from qa.embedding import Embedder
+from qa.index.embedding import Embedder
 
 
 class LlamaIndexEmbedding(BaseEmbedding):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from qa.dates import MONTHS, full_dates
+from qa.temporal.dates import MONTHS, full_dates
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from qa.embedding import Embedder, MiniLMEmbedder
+from qa.index.embedding import Embedder, MiniLMEmbedder
 
 MIN_TEXTS = 512  # fewer texts than this are embedded in the calling process
 CHUNK = 128  # texts per task: long enough to amortise a task, short enough to share out evenly

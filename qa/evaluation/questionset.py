@@ -4,8 +4,8 @@ A source file is JSONL with the same fields as a question set, except that inste
 gives `gold`: a list of {"doc", "quote"}, where the quote is a verbatim substring of exactly one line of the doc.
 `resolve` turns quotes into line numbers, so gold lines are written by meaning and never counted by hand.
 
-    python -m qa.questionset resolve SRC --articles DIR --out OUT
-    python -m qa.questionset check FILE
+    python -m qa.evaluation.questionset resolve SRC --articles DIR --out OUT
+    python -m qa.evaluation.questionset check FILE
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def resolve(src_path: str | Path, articles_dir: str | Path) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa.questionset", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m qa.evaluation.questionset", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_resolve = sub.add_parser("resolve", help="resolve a source file's gold quotes into a question set")
     p_resolve.add_argument("src", type=Path)

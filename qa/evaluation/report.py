@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from qa.evaluation import Metrics, QuestionScore, Run
+    from qa.evaluation.scoring import Metrics, QuestionScore, Run
     from qa.types import Question
 
 # (Metrics field, column header, format). The widths (lines/...) sit next to the hits they qualify: a bigger passage

@@ -13,13 +13,12 @@ import time
 from datetime import date
 from typing import Callable
 
-from qa import changes, extractive, time_scope
-from qa.answer_types import wanted
+from qa.answer import extractive
+from qa.answer.answer_types import wanted
 from qa.config import Settings, get_settings
-from qa.embedding import embedder_from_settings
+from qa.index import ManifestEntry, Retriever, embedder_from_settings, server_errors
 from qa.ingest import open_collections
-from qa.retrieval import Retriever
-from qa.store import ManifestEntry, server_errors
+from qa.temporal import changes, time_scope
 from qa.types import Answer, Citation
 
 MAX_QUESTION_CHARS = 2000
@@ -155,13 +154,13 @@ class Engine:
     def _standalone(self, question: str, history: list[str], mode: str) -> str:
         """The question made to stand on its own: condensed by the LLM in LLM mode, else by `with_context`."""
         if mode == "llm" and history:
-            from qa.llm import condense_question
+            from qa.answer.llm import condense_question
 
             return condense_question([(earlier, "") for earlier in history], question, self.settings)
         return with_context(question, history)
 
     def _llm_answer(self, fallback: Answer, question: str, retrieved, on_token, on_restart) -> Answer:
-        from qa.llm import LLMUnavailable, llm_answer
+        from qa.answer.llm import LLMUnavailable, llm_answer
 
         sources = self._sources(retrieved)
         try:
