@@ -29,6 +29,10 @@ for _name in list(os.environ):
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_ARTICLES = REPO / "store" / "articles"
+# The question sets ship as package data in qa/evaluation/questions (Settings.question_sets_dir); a checkout from
+# before that move has them in tests/questions.
+QUESTION_SETS = next((p for p in (REPO / "qa" / "evaluation" / "questions", REPO / "tests" / "questions")
+                      if p.is_dir()), REPO / "qa" / "evaluation" / "questions")
 
 
 # The network guard ----------------------------------------------------------------------------------------------
@@ -96,6 +100,12 @@ def network_guard():
 def bundled_articles() -> Path:
     """The five articles that ship with the repository (store/articles); read-only."""
     return BUNDLED_ARTICLES
+
+
+@pytest.fixture(scope="session")
+def question_sets_dir() -> Path:
+    """The folder of the question sets that ship with the project (articles.jsonl, bbc.jsonl); read-only."""
+    return QUESTION_SETS
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from qa.config import PROJECT_ROOT, Settings
-from qa.evaluation.report import grouped_bars_svg, histogram_svg, write_reports
+from qa.evaluation.charts import grouped_bars_svg, histogram_svg
+from qa.evaluation.report import write_reports
 from qa.evaluation.scoring import (
     Run,
     answer_all,

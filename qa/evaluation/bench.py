@@ -436,7 +436,7 @@ def _round_up(value: float) -> float:
 
 def growth_svg(results: dict[str, dict]) -> str:
     """One bar chart per cost: a block per system, a bar per collection size (embedded Chroma)."""
-    from qa.evaluation.report import grouped_bars_svg
+    from qa.evaluation.charts import grouped_bars_svg
 
     sizes = [s for s in SIZES if any(r["size"] == s for r in results.values())]
     charts = []

@@ -1,15 +1,17 @@
 """Rendering evaluation runs: a terminal table, report.md, a self-contained report.html, and metrics.json.
 
-The HTML has its charts drawn here as inline SVG and its style inline, so the file opens anywhere - offline, from
-a CI artifact, attached to a mail - with no script, stylesheet or font fetched from anywhere.
+The HTML has its charts inline as SVG (drawn by qa/evaluation/charts.py) and its style inline, so the file opens
+anywhere - offline, from a CI artifact, attached to a mail - with no script, stylesheet or font fetched from anywhere.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from qa.evaluation.charts import esc as _esc
+from qa.evaluation.charts import grouped_bars_svg, histogram_svg
 
 if TYPE_CHECKING:
     from qa.evaluation.scoring import Metrics, QuestionScore, Run
@@ -34,7 +36,6 @@ COLUMNS = [
 # What the by-kind chart draws; refusal accuracy only has a value for unanswerable questions.
 CHART_SERIES = [("hit5", "hit@5"), ("fact_recall", "facts"), ("citation_hit", "cite hit"),
                 ("refusal_accuracy", "refusal acc")]
-COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2"]
 
 
 def fmt(value: float | None, kind: str) -> str:
@@ -148,81 +149,6 @@ def markdown_report(runs: list[Run], questions: list[Question], meta: dict) -> s
     rows = [_miss_cells(*x) for x in misses]
     parts.append(md_table(MISS_HEADERS, rows, MISS_TEXT_COLUMNS) if misses else "None.")
     return "\n".join(parts) + "\n"
-
-
-# SVG charts -----------------------------------------------------------------------------------------------------
-def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def grouped_bars_svg(groups: list[str], series: list[str], values: list[list[float | None]], title: str,
-                     max_value: float = 1.0) -> str:
-    """Horizontal grouped bars: one block per group, one bar per series; values[g][s] in [0, max_value], or None
-    where the metric does not apply (no bar; the tables show "-")."""
-    label_w, plot_w, bar_h, gap, top = 150, 420, 12, 10, 40
-    legend_h = 20
-    height = top + legend_h + len(groups) * (len(series) * bar_h + gap) + 20
-    width = label_w + plot_w + 60
-    out = [f'<svg width="{width}" height="{height}" role="img" '
-           f'aria-label="{_esc(title)}" font-family="sans-serif" font-size="11">',
-           f'<text x="0" y="16" font-size="14" font-weight="bold">{_esc(title)}</text>']
-    for i, name in enumerate(series):
-        x = label_w + i * 105
-        out.append(f'<rect x="{x}" y="26" width="10" height="10" fill="{COLORS[i % len(COLORS)]}"/>'
-                   f'<text x="{x + 14}" y="35">{_esc(name)}</text>')
-    y = top + legend_h
-    for tick in range(0, 11, 2):
-        x = label_w + plot_w * tick / 10
-        out.append(f'<line x1="{x:.1f}" y1="{y - 4}" x2="{x:.1f}" y2="{height - 18}" stroke="#ddd"/>'
-                   f'<text x="{x:.1f}" y="{height - 5}" text-anchor="middle">{max_value * tick / 10:g}</text>')
-    for g, group in enumerate(groups):
-        block = len(series) * bar_h
-        out.append(f'<text x="{label_w - 6}" y="{y + block / 2 + 4:.1f}" text-anchor="end">{_esc(group)}</text>')
-        for s, value in enumerate(values[g]):
-            by = y + s * bar_h
-            if value is None:
-                continue
-            w = plot_w * max(0.0, min(value, max_value)) / max_value
-            out.append(f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h - 2}" '
-                       f'fill="{COLORS[s % len(COLORS)]}"><title>{_esc(group)} {_esc(series[s])}: {value:.2f}'
-                       f'</title></rect><text x="{label_w + w + 3:.1f}" y="{by + bar_h - 3}">{value:.2f}</text>')
-        y += block + gap
-    out.append("</svg>")
-    return "\n".join(out)
-
-
-def histogram_svg(values: list[float], title: str, bins: int = 20, unit: str = "ms") -> str:
-    """Vertical histogram of `values` over [0, max] in equal-width bins."""
-    width, height, left, bottom, top = 600, 240, 40, 30, 30
-    plot_w, plot_h = width - left - 10, height - top - bottom
-    out = [f'<svg width="{width}" height="{height}" role="img" '
-           f'aria-label="{_esc(title)}" font-family="sans-serif" font-size="11">',
-           f'<text x="0" y="16" font-size="14" font-weight="bold">{_esc(title)}</text>']
-    if not values:
-        out += ['<text x="40" y="60">no data</text>', "</svg>"]
-        return "\n".join(out)
-    hi = max(values) or 1.0
-    step = hi / bins
-    counts = [0] * bins
-    for v in values:
-        counts[min(int(v / step), bins - 1)] += 1
-    peak = max(counts)
-    bar_w = plot_w / bins
-    for i, c in enumerate(counts):
-        h = plot_h * c / peak
-        x, y = left + i * bar_w, top + plot_h - h
-        out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w - 1:.1f}" height="{h:.1f}" fill="{COLORS[0]}">'
-                   f'<title>{i * step:.0f}-{(i + 1) * step:.0f} {unit}: {c}</title></rect>')
-    base = top + plot_h
-    out.append(f'<line x1="{left}" y1="{base}" x2="{left + plot_w}" y2="{base}" stroke="#333"/>')
-    for i in range(0, bins + 1, max(1, bins // 5)):
-        x = left + i * bar_w
-        out.append(f'<text x="{x:.1f}" y="{base + 14}" text-anchor="middle">{i * step:.0f}</text>')
-    out.append(f'<text x="{left + plot_w}" y="{base + 27}" text-anchor="end">{unit}</text>')
-    out.append(f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{peak}</text>'
-               f'<text x="{left - 4}" y="{base}" text-anchor="end">0</text>')
-    out.append("</svg>")
-    return "\n".join(out)
 
 
 # HTML -----------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from qa.evaluation import dated_dots_svg, pass_fail_bars_svg
 from qa.types import Answer, Article, Citation, ScoredPassage, TimelineEvent
 
 CONTEXT_LINES = 2  # lines shown before and after a cited line in a source card
@@ -340,49 +341,12 @@ def timeline_svg(entries: Sequence[tuple[str, str, date | None, str | None]], wi
     undated = [e for e in entries if not e[2]]
     parts = ['<div class="qa-timeline">']
     if dated:
-        lo, hi = dated[0][2].toordinal(), dated[-1][2].toordinal()
-        if hi - lo < 60:
-            lo, hi = lo - 30, hi + 30
-        pad = max(3, (hi - lo) // 25)
-        lo, hi = lo - pad, hi + pad
-        left, right = 30, width - 20
-
-        def x_of(day: int) -> float:
-            return left + (right - left) * (day - lo) / (hi - lo)
-
         outlets = sorted({e[3] or "unknown outlet" for e in dated})
         color = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(outlets)}
-        stack: dict[int, int] = {}
-        dots = []
-        for doc, title, published, outlet in dated:
-            x = x_of(published.toordinal())
-            bucket = round(x / 14)
-            level = stack.get(bucket, 0)
-            stack[bucket] = level + 1
-            y = 40 - level * 13
-            tip = f"{title} — {outlet or 'unknown outlet'}, {fmt_date(published)} ({doc})"
-            dots.append(f'<circle cx="{x:.1f}" cy="{max(y, 7)}" r="6" fill="{color[outlet or "unknown outlet"]}" '
-                        f'fill-opacity="0.85" stroke="white" stroke-width="1.5"><title>{esc(tip)}</title></circle>')
-        ticks = []
-        first_year, last_year = date.fromordinal(lo).year, date.fromordinal(hi).year
-        years = range(first_year, last_year + 2)
-        step_months = 1 if len(years) <= 2 else 3 if len(years) <= 4 else 12
-        for year in years:
-            for month in range(1, 13, step_months):
-                day = date(year, month, 1).toordinal()
-                if lo <= day <= hi:
-                    x = x_of(day)
-                    label = str(year) if month == 1 else date(year, month, 1).strftime("%b")
-                    weight = "600" if month == 1 else "400"
-                    ticks.append(
-                        f'<line x1="{x:.1f}" y1="50" x2="{x:.1f}" y2="56" class="tick"/>'
-                        f'<text x="{x:.1f}" y="70" text-anchor="middle" font-weight="{weight}">{esc(label)}</text>'
-                    )
-        height = 78
-        parts.append(
-            f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="Articles by publication date">'
-            f'<line x1="{left}" y1="50" x2="{right}" y2="50" class="axis"/>{"".join(ticks)}{"".join(dots)}</svg>'
-        )
+        points = [(published, color[outlet or "unknown outlet"],
+                   f"{title} — {outlet or 'unknown outlet'}, {fmt_date(published)} ({doc})")
+                  for doc, title, published, outlet in dated]
+        parts.append(dated_dots_svg(points, width, "Articles by publication date"))
         parts.append('<div class="qa-legend">' + "".join(
             f'<span><i style="background:{color[o]}"></i>{esc(o)}</span>' for o in outlets) + "</div>")
     else:
@@ -462,28 +426,8 @@ def kind_bars_svg(rows: Sequence[tuple[str, int, int]], width: int = 560) -> str
     """Passed and failed questions per kind, as horizontal stacked bars. `rows`: (kind, passed, failed)."""
     if not rows:
         return ""
-    bar_h, gap, label_w, top = 18, 8, 130, 24
-    most = max(p + f for _, p, f in rows) or 1
-    scale = (width - label_w - 70) / most
-    height = top + len(rows) * (bar_h + gap) + 6
-    items = [f'<text x="{label_w}" y="14" class="cap">passed</text>'
-             f'<rect x="{label_w + 52}" y="5" width="10" height="10" class="bar-fail"/>'
-             f'<text x="{label_w + 66}" y="14" class="cap">failed</text>'
-             f'<rect x="{label_w - 14}" y="5" width="10" height="10" class="bar-pass"/>']
-    for i, (kind, passed, failed) in enumerate(rows):
-        y = top + i * (bar_h + gap)
-        wp, wf = passed * scale, failed * scale
-        items.append(
-            f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end">{esc(_cut(kind, 18))}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{wp:.1f}" height="{bar_h}" class="bar-pass">'
-            f"<title>{esc(kind)}: {passed} passed</title></rect>"
-            f'<rect x="{label_w + wp:.1f}" y="{y}" width="{wf:.1f}" height="{bar_h}" class="bar-fail">'
-            f"<title>{esc(kind)}: {failed} failed</title></rect>"
-            f'<text x="{label_w + wp + wf + 6:.1f}" y="{y + 13}" class="cap">{passed}/{passed + failed}</text>'
-        )
     return (f'<div class="qa-kinds"><div class="qa-ev-head">By kind</div>'
-            f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" aria-label="Pass and fail by kind">'
-            f'{"".join(items)}</svg></div>')
+            f'{pass_fail_bars_svg(rows, width, "Pass and fail by kind")}</div>')
 
 
 def status_html(ok: bool, message: str, detail: str = "") -> str:

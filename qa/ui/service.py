@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.config import PROJECT_ROOT, Settings
+from qa.config import Settings
 from qa.index import StoreError
 from qa.ingest import IngestBusy, SkippedFile, ingest, load_article
 from qa.types import Answer, Article, TimelineEvent
@@ -24,8 +24,6 @@ from qa.ui import feedback, uploads
 from qa.ui.render import DocInfo
 
 log = logging.getLogger(__name__)
-
-QUESTION_SETS_DIR = PROJECT_ROOT / "tests" / "questions"
 
 
 class RWLock:
@@ -258,11 +256,23 @@ class Service:
         return feedback.export(self.settings.store_dir, folder / "feedback-questions.jsonl")
 
     # Evaluation ---------------------------------------------------------------------------------------------------
-    @staticmethod
-    def question_sets() -> list[Path]:
-        if not QUESTION_SETS_DIR.is_dir():
+    def question_sets(self) -> list[Path]:
+        """The question sets in `Settings.question_sets_dir` (`*.jsonl`; the `*.src.jsonl` sources are left out)."""
+        folder = self.settings.question_sets_dir
+        if not folder.is_dir():
             return []
-        return sorted(p for p in QUESTION_SETS_DIR.glob("*.jsonl") if not p.name.endswith(".src.jsonl"))
+        return sorted(p for p in folder.glob("*.jsonl") if not p.name.endswith(".src.jsonl"))
+
+    def question_sets_problem(self) -> str | None:
+        """Why no question set can be offered, in words for the user; None when there is at least one."""
+        folder = self.settings.question_sets_dir
+        if not folder.is_dir():
+            return (f"The question sets folder {folder} does not exist. Point QA_QUESTION_SETS_DIR at a folder of "
+                    "question sets (*.jsonl, the CONTRACT.md format) and restart the app.")
+        if not self.question_sets():
+            return (f"The question sets folder {folder} holds no question set (*.jsonl, the CONTRACT.md format). "
+                    "Add one there, or point QA_QUESTION_SETS_DIR at another folder.")
+        return None
 
     def evaluate(self, name: str, mode: str | None = None,
                  progress: Callable[[int, int, str], None] | None = None) -> EvalResult:
@@ -270,7 +280,9 @@ class Service:
 
         sets = {p.name: p for p in self.question_sets()}
         if name not in sets:
-            raise ValueError(f"unknown question set {name!r}; choose one of {', '.join(sets) or '(none found)'}")
+            if not sets:
+                raise ValueError(self.question_sets_problem())
+            raise ValueError(f"unknown question set {name!r}; choose one of {', '.join(sets)}")
         questions = load_questions(sets[name])
         indexed = set(self.engine.manifest)
         missing = sum(1 for q in questions if q.sources and not any(s.doc in indexed for s in q.sources))

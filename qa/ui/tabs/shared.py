@@ -1,0 +1,49 @@
+"""What the tabs share: the service and settings, the page header, and the few pieces more than one tab builds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from qa.answer import resolve_mode
+from qa.config import Settings
+from qa.ui import render
+from qa.ui.service import Service
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Passed to every tab: the service that does the work, the settings, and the page header (the article count,
+    refreshed by the Articles tab when the index changes)."""
+
+    service: Service
+    settings: Settings
+    header: gr.HTML
+
+
+def header_html(service: Service) -> str:
+    count = len(service.manifest())
+    return (
+        '<div id="qa-header"><h1>Ask the news archive</h1>'
+        f"<p>{count} articles indexed · every answer cites the exact lines it comes from · click a numbered chip or "
+        "a source to read the article</p></div>"
+    )
+
+
+def mode_choice(shared: Shared, **layout) -> gr.Radio:
+    """The answer mode: offline extractive, or the configured LLM (only when one is configured)."""
+    service, settings = shared.service, shared.settings
+    return gr.Radio(
+        [("Offline extractive", "extractive"), (f"LLM ({settings.llm_model})", "llm")],
+        value=resolve_mode(None, settings), label="Answer mode", interactive=service.llm_available, **layout,
+    )
+
+
+def article_view_html(service: Service, doc: str, start: int = 0, end: int = 0, quote: str = "",
+                      missing: str = "The article {doc} is no longer in the index.") -> str:
+    """The whole article `doc` with lines start..end highlighted, or a notice when it is not in the index."""
+    article = service.article(doc)
+    if article is None:
+        return render.notice_html(missing.format(doc=doc))
+    return render.article_html(article, start, end, quote, service.describe(doc))
