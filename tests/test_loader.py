@@ -146,6 +146,24 @@ def test_html_chrome_stripped(tmp_path):
     assert passages and all(p.text == article.text_of(p.start_line, p.end_line) for p in passages)
 
 
+@pytest.mark.parametrize("text, outlet, title", [
+    ("Festival breaks its record\nSource: Zanzibar Daily News\n\nThe festival drew 4,321 visitors, organisers said.\n",
+     "Zanzibar Daily News", "Festival breaks its record"),
+    ("Source: Coastal Herald\nFerry strike ends after three days\n\nThe strike ended on Tuesday, the union said.\n",
+     "Coastal Herald", "Ferry strike ends after three days"),
+    ("Keepers return to Pemba\n\nSource: The Island Times, 4 June 2022\n\nThree keepers returned on Friday.\n",
+     "The Island Times", "Keepers return to Pemba"),
+    ("Keepers return\n\nSource: the ministry said the figures were wrong and would be revised next week.\n", None,
+     "Keepers return"),  # a sentence that begins with "Source:" is text, not a credit line
+])
+def test_a_source_line_names_the_outlet_and_is_not_text(tmp_path, text, outlet, title):
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    article = load_article(tmp_path / "a.txt", tmp_path, MAX)
+    assert (article.outlet, article.title) == (outlet, title)
+    sentences = [p.sentence_text(s) for p in chunk(article) for s in p.sentences]
+    assert any(s.startswith("Source:") for s in sentences) == (outlet is None)
+
+
 # Bad files ------------------------------------------------------------------------------------------------------
 def test_bad_files_are_named_and_skipped(tmp_path, caplog):
     (tmp_path / "good.txt").write_text("Good headline\n\nA sentence about Baku. Another one.\n", encoding="utf-8")

@@ -24,6 +24,7 @@ _BOILERPLATE = [
     re.compile(r"^\s*(last )?(updated?|modified)\s*:?.*\d{4}.*$", re.I),
     re.compile(r"website can (also )?be accessed|alternate addresses|follow us on|join our|subscribe to our", re.I),
     re.compile(r"^[^A-Za-z0-9]*$"),  # punctuation only (rules, bullets); blank lines are handled apart
+    re.compile(r"^\s*(source|via)\s*:\s*\S+(\s+\S+){0,9}\s*$", re.I),  # a credit line: Source: Coastal Herald
 ]
 _TERMINAL = re.compile(r"[.!?\"”’:)]\s*$")
 
@@ -89,6 +90,8 @@ def published_date(lines: list[str]) -> date | None:
 
 
 _OUTLET_PATTERNS = [
+    # Source: The Island Times, 4 June 2022 (a credit line of at most ten words, as _BOILERPLATE skips it)
+    re.compile(r"^\s*(?i:source|via)\s*:\s*(?P<name>[A-Z0-9][\w .&'’-]{0,58}?)\s*(?:[,;|(–—][^.!?]{0,40})?$"),
     re.compile(r"^\s*(?P<name>[A-Z][\w ]{1,30}?)[’']s website\b"),  # Press TV's website can be accessed
     re.compile(r"^\s*(?P<name>[A-Z][A-Za-z]+(?:[A-Z][a-z]+)+):\s+\S"),  # EghtesadOnline: Azerbaijan's ...
     re.compile(r"^\s*(?:www\.)?(?P<name>[a-z0-9-]+\.(?:[a-z]{2,4}))\s*$", re.I),  # kayhan.ir
