@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="start the chat UI in the browser")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--port", type=int, default=None, help="port (default: QA_PORT, else 7860)")
     p.add_argument("--share", action="store_true",
                    help="also open a public gradio.live link (needs the network and QA_AUTH=user:password)")
     p.set_defaults(func=cmd_serve)

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(default=30.0, gt=0)
 
+    # The web app: the port `python app.py` and `qa serve` listen on unless --port says otherwise
+    port: int = Field(default=7860, ge=0, le=65535)
+
     # Evaluation: the question sets the app's Evaluate tab and /evaluate offer (CONTRACT.md format)
     question_sets_dir: Path = PACKAGE_DIR / "evaluation" / "questions"
 

@@ -8,8 +8,9 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settings=None) -> None:
-    """Start the app on host:port and block until it is stopped (imports Gradio only when called)."""
+def serve(host: str = "127.0.0.1", port: int | None = None, share: bool = False, settings=None) -> None:
+    """Start the app on host:port (port None: QA_PORT, else 7860) and block until it is stopped (Ctrl+C); imports
+    Gradio only when called."""
     from qa.ui.app import serve as _serve
 
     _serve(host=host, port=port, share=share, settings=settings)

@@ -1,6 +1,7 @@
 """The Gradio app: chat with cited answers, the articles, an evaluation runner and feedback.
 
     python app.py [--host 127.0.0.1] [--port 7860] [--share]     # or: qa serve, or qa.ui.app.serve()
+    (Ctrl+C stops it)
 
 This module composes the page and launches it. Each tab is built, with its events, by its module in qa/ui/tabs/, the
 API endpoints by qa/ui/api.py; the work is in qa/ui/service.py, the HTML in qa/ui/render.py. docs/ui.md describes
@@ -19,8 +20,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
 
 import argparse
+import errno
 import ipaddress
 import logging
+import socket
 import sys
 
 import gradio as gr
@@ -37,7 +40,15 @@ LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 UPLOAD_CAP_EXTRA = 1_000_000  # gradio refuses bigger uploads outright; ours give the reason up to the limit
 
 
-class UnsafeLaunch(SystemExit):
+class LaunchRefused(SystemExit):
+    """The app cannot start as asked; the message says why and what to do instead."""
+
+
+class UnsafeLaunch(LaunchRefused):
+    pass
+
+
+class PortBusy(LaunchRefused):
     pass
 
 
@@ -74,6 +85,28 @@ def check_exposure(host: str, share: bool) -> tuple[str, str] | None:
     return auth
 
 
+def port_busy_message(host: str, port: int) -> str:
+    other = port + 1 if port < 65535 else 7861
+    return (f"port {port} on {host} is already in use: another program holds it, or the app is already running "
+            f"(then open http://{host}:{port}/). Start it on another port with --port, e.g. "
+            f"`python app.py --port {other}` or `qa serve --port {other}`, or set QA_PORT={other}.")
+
+
+def check_port(host: str, port: int) -> None:
+    """Raises PortBusy when host:port cannot be listened on (checked the way the server will bind it)."""
+    if not port:  # 0: any free port
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no obstacle
+            probe.bind(address)
+    except OSError as err:
+        if err.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise PortBusy(port_busy_message(host, port)) from None
+        # Anything else (an unknown host name, an address not on this machine) is for the server to report.
+
+
 # The app ------------------------------------------------------------------------------------------------------------
 def build_app(settings: Settings | None = None, service: Service | None = None) -> gr.Blocks:
     """The page: a header and one tab per module of qa/ui/tabs, plus the named API endpoints (qa/ui/api.py)."""
@@ -102,30 +135,44 @@ def launch_kwargs(settings: Settings, host: str, port: int, share: bool, auth) -
     )
 
 
-def launch(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860, share: bool = False,
+def launch(settings: Settings | None = None, host: str = "127.0.0.1", port: int | None = None, share: bool = False,
            block: bool = True, quiet: bool = False, service: Service | None = None) -> gr.Blocks:
-    """Build and start the app. With block=False it runs in background threads (tests); `demo.close()` stops it."""
+    """Build and start the app on host:port (port None: `Settings.port`, QA_PORT, 7860). With block=False it runs in
+    background threads (tests); `demo.close()` stops it. Raises UnsafeLaunch or PortBusy, before any work, when it
+    cannot start as asked."""
     settings = settings or (service.settings if service else get_settings())
+    port = settings.port if port is None else port
     auth = check_exposure(host, share)
+    check_port(host, port)
     demo = build_app(settings, service)
     demo.queue(default_concurrency_limit=4)
-    demo.launch(prevent_thread_lock=not block, quiet=quiet, **launch_kwargs(settings, host, port, share, auth))
+    try:
+        demo.launch(prevent_thread_lock=not block, quiet=quiet, **launch_kwargs(settings, host, port, share, auth))
+    except OSError as err:  # taken between the check and the start: Gradio's message names its own settings
+        if "port" not in str(err).lower():
+            raise
+        demo.close()
+        raise PortBusy(port_busy_message(host, port)) from None
     return demo
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860, share: bool = False, settings: Settings | None = None) -> None:
-    """Start the app and block (`qa serve` calls this)."""
+def serve(host: str = "127.0.0.1", port: int | None = None, share: bool = False,
+          settings: Settings | None = None) -> None:
+    """Start the app and block until it is stopped (`python app.py` and `qa serve` call this): Ctrl+C in its
+    terminal, or `kill PID` (SIGTERM) from another, stops it."""
     try:
-        launch(settings, host, port, share, block=True)
-    except UnsafeLaunch as err:
+        demo = launch(settings, host, port, share, block=False)
+    except LaunchRefused as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    print(f"To stop the app: Ctrl+C here, or `kill {os.getpid()}` from another terminal.", flush=True)
+    demo.block_thread()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python app.py", description="The news QA chat in the browser.")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    parser.add_argument("--port", type=int, default=None, help="port (default: QA_PORT, else 7860)")
     parser.add_argument("--share", action="store_true", help="public gradio.live link (needs QA_AUTH=user:password)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
