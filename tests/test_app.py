@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from qa.evaluation.questionset import load_questions  # noqa: E402
 from qa.ui import render  # noqa: E402
 from qa.ui.app import UnsafeLaunch, check_exposure, launch  # noqa: E402
 from qa.ui.service import Service  # noqa: E402
+from qa.ui.tabs.evaluate import kind_counts  # noqa: E402
 from qa.ui.uploads import UploadError, safe_name  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")  # pandas deprecations inside gradio
@@ -383,6 +386,12 @@ def test_evaluate_endpoint(client):
     assert metrics["n"] == len(result["questions"]) > 50
     assert 0 <= metrics["fact_recall"] <= 1 and metrics["hit5"] > 0.5
     assert result["by_kind"] and all("pass" in q for q in result["questions"])
+    # The Evaluate tab's bars: every unanswerable question counts in the "unanswerable" bar, whatever its kind, so
+    # the bar and the summary's count agree (the set has time-scoped questions about a time no article covers).
+    bars = dict((kind, passed + failed) for kind, passed, failed in kind_counts(result["questions"]))
+    of_that_kind = sum(q["kind"] == "unanswerable" for q in result["questions"])
+    assert bars["unanswerable"] == metrics["unanswerable"] > of_that_kind
+    assert sum(bars.values()) == metrics["n"]
     with pytest.raises(Exception):
         client.predict("../../secrets.jsonl", "", api_name="/evaluate")
 
@@ -445,3 +454,96 @@ def test_app_py_refuses_a_public_host_without_auth(tmp_path):
     assert done.returncode == 2
     assert "QA_AUTH" in done.stderr
     assert not (tmp_path / "chroma").exists()  # refused before anything was built
+
+
+def test_a_busy_port_is_named_with_the_way_out_not_a_traceback(tmp_path):
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    try:
+        env = {k: v for k, v in os.environ.items() if k != "QA_AUTH"}
+        env.update(QA_STORE_DIR=str(tmp_path / "chroma"), QA_ARTICLES_DIR=str(tmp_path / "none"))
+        for command in ([str(PROJECT_ROOT / "app.py"), "--port", str(port)], ["-m", "qa", "serve"]):
+            env["QA_PORT"] = str(port)  # the setting, for `qa serve` without --port
+            done = subprocess.run([sys.executable, *command], env=env, capture_output=True, text=True, timeout=120,
+                                  cwd=PROJECT_ROOT)
+            assert done.returncode == 2, done.stderr
+            assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+            assert "--port" in done.stderr and "QA_PORT" in done.stderr
+            assert "Traceback" not in done.stderr and "GRADIO_SERVER_PORT" not in done.stderr
+            assert not (tmp_path / "chroma").exists()  # refused before anything was built
+    finally:
+        holder.close()
+
+
+# What the chat shows (the UI events are not API endpoints: the same renderers, on real answers) ------------------
+def test_an_over_long_question_is_an_input_error_shown_shortened(app):
+    question = "Sources for " + "a" * 2100
+    answer = app["service"].ask(question)
+    assert render.input_problem(answer) and "too long" in answer.text
+    message = render.answer_message_html(answer, 0)
+    assert "The question was not asked" in message and "Not answered by the articles" not in message
+    bubble = render.user_message_html(question)
+    assert "a" * 2100 not in bubble and f"({len(question):,} characters)" in bubble
+    evidence = render.evidence_html(answer, 0, app["service"].lines_of, app["service"].describe, False)
+    assert "not asked" in evidence and "a" * 200 not in evidence
+    assert render.input_problem(app["service"].ask("Who won the 2018 football World Cup?")) is None  # a refusal
+
+
+def test_closest_passages_after_a_refusal_are_set_apart(app):
+    service = app["service"]
+    answer = service.ask("Who won the 2018 football World Cup?")
+    assert answer.refused and answer.related
+    evidence = render.evidence_html(answer, 2, service.lines_of, service.describe, False)
+    assert render.RELATED_LABEL in evidence and 'class="qa-card qa-related"' in evidence
+    assert 'data-kind="related"' in evidence and "<mark>" not in evidence  # no quote marked: nothing is cited
+    p = answer.related[0].passage
+    opened = render.article_html(service.article(p.doc), p.start_line, p.end_line, kind="related")
+    assert 'class="qa-article quiet"' in opened and "closest passage, not an answer: line" in opened
+
+
+def test_read_as_and_confidence_are_shown_when_the_answer_has_them(app):
+    answer = app["service"].ask("How long is the border between Iran and Azerbaijan?")
+    plain = render.answer_message_html(answer, 0)
+    assert "Read as" not in plain and "likely" not in plain and "unsure" not in plain
+    answer.read_as, answer.confidence = "How long is the border between Iran and Azerbaijan? (all of it)", 0.82
+    shown = render.answer_message_html(answer, 0)
+    assert "Read as: How long is the border between Iran and Azerbaijan? (all of it)" in shown and "likely" in shown
+    answer.confidence = 0.4
+    assert "unsure" in render.answer_message_html(answer, 0)
+
+
+def test_one_label_for_a_missing_outlet(app):
+    service = app["service"]
+    table = render.articles_table_html(service.articles())
+    assert "unknown outlet" in table and "—" not in table
+    assert "unknown outlet" in render.timeline_svg([(a["doc"], a["title"], None, a["outlet"]) for a in
+                                                     service.articles()] + [("x.txt", "x", date(2021, 1, 1), None)])
+
+
+def test_an_uploaded_articles_source_line_is_its_outlet_and_never_a_claim(app, client, tmp_path):
+    article = ("Zanzibar cheese festival breaks its record\nSource: Zanzibar Daily News\n\nPublished on 12 May 2022\n\n"
+               "The Zanzibar cheese festival drew 4,321 visitors this year, its organisers said on Sunday.\n")
+    result = upload(client, tmp_path, "cheese.txt", article)
+    assert result["ok"], result
+    try:
+        listed = next(a for a in client.predict(api_name="/articles") if a["doc"] == result["doc"])
+        assert listed["outlet"] == "Zanzibar Daily News" and listed["title"].startswith("Zanzibar cheese festival")
+        for question in ("How many visitors did the Zanzibar cheese festival draw?",
+                         "What is the source of the Zanzibar cheese festival story?"):
+            answer = ask(client, question)
+            assert not any(c["quote"].startswith("Source:") for c in answer["citations"]), answer
+        answer = ask(client, "How many visitors did the Zanzibar cheese festival draw?")
+        assert "4,321" in answer["answer"] and answer["citations"][0]["outlet"] == "Zanzibar Daily News"
+    finally:
+        client.predict(result["doc"], api_name="/remove_article")
+
+
+def test_the_llm_option_says_what_enables_it(app):
+    import urllib.request
+
+    from qa.ui.tabs.shared import LLM_OFF
+
+    config = urllib.request.urlopen(f"http://127.0.0.1:{app['port']}/config", timeout=10).read().decode()
+    assert config.count(json.dumps(LLM_OFF)[1:-1]) == 2  # on the Ask tab's settings and on the Evaluate tab

@@ -1,5 +1,10 @@
 """The app in a real headless Chromium: ask, see the answer, click a citation, see the cited line highlighted in the
-whole article. Saves docs/screenshot-answer.png.
+whole article; the layout at three sizes (1440x960, 1024x768, 390x844): nothing runs past its container on the Ask,
+Articles, Timeline and Evaluate tabs, and the title and tabs are in view after load; a conversation in which the
+Article panel follows each answer.
+
+One browser and one app server for the module. Screenshots go to a temporary folder (TEST_SCREENSHOTS to choose
+it); never into the repository: `python tests/readme_screenshot.py` refreshes the README picture.
 
 Needs /usr/bin/chromium (Debian: `apt-get install chromium`); skipped with that reason when it is missing.
 """
@@ -9,15 +14,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-CHROMIUM = "/usr/bin/chromium"
+from browser_kit import ARGS, CHROMIUM, VIEWPORTS, app_page, ask, start_app  # noqa: E402
+
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install chromium` to run the browser tests",
                 allow_module_level=True)
@@ -25,23 +29,37 @@ if not Path(CHROMIUM).exists():
 from openai_stub import OpenAIStub  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from qa.config import PROJECT_ROOT, Settings  # noqa: E402
-from qa.evaluation.local_servers import free_port  # noqa: E402
-from qa.ui.app import launch  # noqa: E402
-from qa.ui.service import Service  # noqa: E402
+from qa.config import PROJECT_ROOT  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::Warning:gradio.queueing")
 
-SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot-answer.png"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 EVIL_ARTICLE = (
     '<script>window.__owned = 1</script> Quokka smuggling ring exposed\n\n'
     "Published on 3 March 2022 by The Test Gazette\n\n"
     'Police said the <img src=x onerror="window.__owned=2"> quokka smuggling ring moved 57 quokkas to a farm '
     "near Toodyay before it was broken up.\n"
 )
-
+# What must not run past its container: the page itself, and these (the cards, panels and headings of the tabs).
+OVERFLOW_JS = """(selectors) => {
+  const out = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > root.clientWidth) out.push(`the page: ${root.scrollWidth} > ${root.clientWidth}`);
+  document.querySelectorAll(selectors).forEach((el) => {
+    if (el.offsetParent === null) return;  // not shown (another tab)
+    if (el.scrollWidth > el.clientWidth + 1) {
+      out.push(`${el.tagName.toLowerCase()}.${String(el.className).trim().split(/\\s+/).join('.')}: ` +
+               `${el.scrollWidth} > ${el.clientWidth}: ${el.textContent.trim().slice(0, 60)}`);
+    }
+  });
+  return out;
+}"""
+CHECKED = ", ".join([
+    "#qa-header h1", "#qa-header p", ".tabs", ".tab-wrapper", ".qa-answer", ".qa-q", ".qa-evidence", ".qa-ev-head",
+    ".qa-card", ".qa-card-head", ".qa-card-meta", ".qa-title", ".qa-related-group", ".qa-article",
+    ".qa-article-head", ".qa-article-title", ".qa-timeline", ".qa-articles-table", ".qa-events", ".qa-event",
+    ".qa-metrics", ".qa-tile", ".qa-kinds", ".qa-progress", ".qa-eval-table", ".qa-eval-scroll", ".qa-status",
+    ".gradio-container .column", ".gradio-container .row", ".gradio-container .block",
+])
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +70,33 @@ def llm_stub():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, llm_stub):
+def server(tmp_path_factory, llm_stub, question_sets_dir):
     root = tmp_path_factory.mktemp("browser")
-    articles = root / "articles"
-    shutil.copytree(PROJECT_ROOT / "store" / "articles", articles)
+    # A short question set for the Evaluate tab: some answerable questions, every unanswerable one of a kind other
+    # than "unanswerable" (so the "unanswerable" bar must count them too) and a few of kind "unanswerable".
+    lines = (question_sets_dir / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines]
+    picked = ([r for r in rows if r["answerable"]][:8] + [r for r in rows if not r["answerable"]
+                                                          and r["kind"] != "unanswerable"]
+              + [r for r in rows if r["kind"] == "unanswerable"][:3])
+    sets = root / "questions"
+    sets.mkdir()
+    (sets / "sample.jsonl").write_text("".join(json.dumps(r) + "\n" for r in picked), encoding="utf-8")
     # Offline extractive by default; the LLM mode is available (a scripted OpenAI-compatible server on loopback).
-    settings = Settings(store_dir=root / "chroma", articles_dir=articles, answer_mode="extractive", chroma_host=None,
-                        openai_base_url=llm_stub.base_url, openai_api_key="sk-test", llm_model="stub-model")
-    service = Service(settings)
-    service.start(announce=lambda _: None)
-    port = free_port()
-    demo = launch(settings, "127.0.0.1", port, block=False, quiet=True, service=service)
-    yield {"url": f"http://127.0.0.1:{port}/", "settings": settings, "stub": llm_stub, "service": service,
-           "root": root}
+    url, settings, service, demo = start_app(root, openai_base_url=llm_stub.base_url, openai_api_key="sk-test",
+                                             llm_model="stub-model", question_sets_dir=sets)
+    yield {"url": url, "settings": settings, "stub": llm_stub, "service": service, "root": root,
+           "sample": picked}
     demo.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where the tests' screenshots go: TEST_SCREENSHOTS, else a temporary folder (never the repository)."""
+    chosen = os.environ.get("TEST_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _write(path: Path, text: str) -> Path:
@@ -83,37 +114,15 @@ def browser():
 
 @pytest.fixture()
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1440, "height": 960}, device_scale_factor=1)
-    page = context.new_page()
-    outside: list[str] = []
-
-    def guard(route):  # the page must not reach anything but the app (no CDN fonts, no analytics)
-        host = urlparse(route.request.url).hostname
-        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", guard)
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(server["url"])
-    page.wait_for_selector("#qa-question textarea")
-    yield page
-    assert outside == [], f"the page tried to reach outside hosts: {outside}"
-    assert dialogs == [], f"a dialog opened (script injection?): {dialogs}"
-    context.close()
+    with app_page(browser, server["url"], "desktop") as page:
+        yield page
 
 
-def ask(page, question: str) -> None:
-    before = page.locator("#qa-chat .qa-answer:not(.qa-streaming)").count()
-    page.fill("#qa-question textarea", question)
-    page.keyboard.press("Enter")
-    expect(page.locator("#qa-chat .qa-answer:not(.qa-streaming)")).to_have_count(before + 1, timeout=30_000)
+def overflowing(page) -> list[str]:
+    return page.evaluate(OVERFLOW_JS, CHECKED)
 
 
-def test_ask_click_citation_see_highlighted_line(page):
+def test_ask_click_citation_see_highlighted_line(page, shots):
     expect(page.get_by_text("How long is the border between Iran and Azerbaijan?").first).to_be_visible()  # examples
     ask(page, "How long is the border between Iran and Azerbaijan?")
     answer = page.locator("#qa-chat .qa-answer").last
@@ -138,8 +147,7 @@ def test_ask_click_citation_see_highlighted_line(page):
     box = page.locator("#qa-article .qa-article-lines")
     page.wait_for_function("el => el.scrollTop > 0", arg=box.element_handle())  # scrolled to the cited line
     page.wait_for_timeout(400)  # let the smooth scroll settle before the picture
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    page.screenshot(path=str(shots / "answer-with-citation.png"))
 
     # a click on a source card opens that citation too
     second = page.locator("#qa-evidence .qa-card[data-n='2']")
@@ -243,3 +251,163 @@ def test_llm_answer_streams_into_the_chat(page, server):
         expect(page.locator("#qa-chat .qa-streaming")).to_have_count(0)
     finally:
         stub.reset()
+
+
+# The layout at three sizes ------------------------------------------------------------------------------------------
+def title_and_tabs_in_view(page) -> None:
+    height = page.viewport_size["height"]
+    width = page.viewport_size["width"]
+    assert page.evaluate("window.scrollY") == 0, "the page scrolled by itself on load"
+    title = page.locator("#qa-header h1").bounding_box()
+    assert title and title["y"] >= 0 and title["y"] + title["height"] <= height, title
+    tabs = page.locator("button[role=tab]")
+    expect(tabs).to_have_count(5)  # all five tabs, none folded into an overflow menu
+    for box in (tabs.nth(i).bounding_box() for i in range(5)):
+        assert box and 0 <= box["y"] and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, box
+
+
+def click_where_it_is(page, locator) -> None:
+    """A click as a user makes it, at the element's place on the screen, without scrolling it into view first."""
+    box = locator.bounding_box()
+    page.mouse.click(box["x"] + min(40, box["width"] / 2), box["y"] + min(12, box["height"] / 2))
+
+
+def opened_article(page, panel: str) -> dict:
+    return page.evaluate("""(sel) => { const a = document.querySelector(sel + ' .qa-article[data-doc]');
+        const hl = a ? a.querySelector('.ln.hl') : null;
+        return {doc: a ? a.dataset.doc : null, line: hl ? Number(hl.dataset.line) : null}; }""", panel)
+
+
+def in_view(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    return bool(box) and box["y"] < page.viewport_size["height"] - 80 and box["y"] + box["height"] > 80
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_layout_holds_on_every_tab(browser, server, shots, size):
+    with app_page(browser, server["url"], size) as page:
+        page.wait_for_timeout(300)  # anything that would scroll the page on load has happened
+        title_and_tabs_in_view(page)
+        page.screenshot(path=str(shots / f"{size}-1-load.png"))
+
+        # Ask: an answer (the Article panel opens its first citation), a refusal, an over-long question.
+        ask(page, "How long is the border between Iran and Azerbaijan?")
+        expect(page.locator("#qa-article .qa-article-lines .ln.hl").first).to_have_attribute("data-line", "27")
+        assert overflowing(page) == []
+        card = page.locator("#qa-evidence .qa-card[data-n='1']")
+        card.scroll_into_view_if_needed()
+        before = page.evaluate("window.scrollY")
+        click_where_it_is(page, card)
+        expect(card).to_have_class(re.compile("active"))
+        page.wait_for_timeout(700)
+        if size == "phone":  # the article is below the sources: the click brings it into view
+            assert in_view(page, "#qa-article"), "the opened article is out of sight"
+        else:  # the article is beside the card: the page stays where it is
+            assert page.evaluate("window.scrollY") == before, "clicking a source card scrolled the page"
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(shots / f"{size}-2-answer.png"), full_page=True)
+
+        ask(page, "Who won the 2018 football World Cup?")
+        expect(page.locator("#qa-evidence .qa-related-head")).to_have_text(re.compile("closest passages, not an answer",
+                                                                                     re.I))
+        expect(page.locator("#qa-article .qa-article[data-doc]")).to_have_count(0)  # nothing cited: no article
+        expect(page.locator("#qa-article")).to_contain_text("cites no article")
+        assert overflowing(page) == []
+        page.screenshot(path=str(shots / f"{size}-3-refusal.png"), full_page=True)
+
+        long = "Sources for " + "a" * 2100
+        ask(page, long)
+        last = page.locator("#qa-chat .qa-answer").last
+        expect(last).to_contain_text("The question was not asked")
+        expect(last).to_contain_text("too long")
+        expect(page.locator("#qa-chat .qa-q").last).to_contain_text(f"({len(long):,} characters)")
+        assert overflowing(page) == []
+        page.screenshot(path=str(shots / f"{size}-4-long-question.png"), full_page=True)
+
+        # Articles: the table; a row opens its article where it can be seen, with no edit box.
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator("button[role=tab]", has_text="Articles").click()
+        row = page.locator("#qa-articles tr[data-doc='002_9be3c843f8453a3d.txt']")
+        expect(row).to_contain_text("Press TV")
+        expect(page.locator("#qa-articles")).not_to_contain_text("—")  # one label for a missing outlet
+        assert overflowing(page) == []
+        row.scroll_into_view_if_needed()
+        click_where_it_is(page, row)
+        expect(page.locator("#qa-browse-article .qa-article-title")).to_have_text(
+            "Iran, Azerbaijan oppose foreign interference in regional affairs")
+        page.wait_for_timeout(700)
+        assert in_view(page, "#qa-browse-article"), "the opened article is out of sight"
+        assert page.locator("#qa-articles input, #qa-articles textarea, #qa-articles [contenteditable]").count() == 0
+        expect(row).to_have_class(re.compile("active"))
+        assert overflowing(page) == []
+        page.screenshot(path=str(shots / f"{size}-5-articles.png"))
+
+        # Timeline
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator("button[role=tab]", has_text="Timeline").click()
+        expect(page.locator("#qa-events .qa-event").first).to_be_visible()
+        assert overflowing(page) == []
+        page.screenshot(path=str(shots / f"{size}-6-timeline.png"))
+
+        # Evaluate: the progress text never overlaps its bar; the summary and the bars agree on the unanswerable.
+        page.locator("button[role=tab]", has_text="Evaluate").click()
+        page.evaluate("""() => { window.__qaProgress = null;
+          new MutationObserver((_, observer) => {
+            const text = document.querySelector('.qa-progress-text'), bar = document.querySelector('.qa-progress-bar');
+            if (!text || !bar) return;
+            const t = text.getBoundingClientRect(), b = bar.getBoundingClientRect();
+            window.__qaProgress = {textBottom: t.bottom, barTop: b.top, textRight: t.right, barRight: b.right,
+                                   width: document.documentElement.clientWidth};
+            observer.disconnect();
+          }).observe(document.body, {childList: true, subtree: true}); }""")
+        page.get_by_role("button", name="Run evaluation").click()
+        expect(page.locator("#qa-metrics .qa-tiles")).to_be_visible(timeout=60_000)
+        progress = page.evaluate("window.__qaProgress")
+        assert progress and progress["textBottom"] <= progress["barTop"], progress
+        assert max(progress["textRight"], progress["barRight"]) <= progress["width"], progress
+        head = page.locator("#qa-metrics .qa-ev-head").inner_text()
+        unanswerable = int(re.search(r"(\d+) unanswerable", head).group(1))
+        assert unanswerable == sum(not r["answerable"] for r in server["sample"])
+        expect(page.locator("#qa-kinds svg text", has_text=re.compile(rf"^\d+/{unanswerable}$")).last).to_be_visible()
+        expect(page.locator("#qa-eval-table tbody tr")).to_have_count(len(server["sample"]))
+        assert overflowing(page) == []
+        page.screenshot(path=str(shots / f"{size}-7-evaluate.png"), full_page=True)
+
+
+def test_the_article_panel_follows_the_conversation(page, shots):
+    """Three questions, a follow-up among them: after each answer the Article panel shows that answer's first
+    citation (and its card is marked); a chip of an earlier answer still opens its own citation; a refusal empties
+    the panel with a hint."""
+    def first_card() -> dict:
+        card = page.locator("#qa-evidence .qa-card[data-n='1']")
+        expect(card).to_have_class(re.compile("active"))
+        doc, start = re.match(r"(.+):(\d+)", card.locator(".qa-ref").inner_text()).groups()
+        return {"doc": doc, "line": int(start)}
+
+    seen = []
+    for question, expected in (("Where was the first 3+3 meeting held?", "Russian capital"),
+                               ("Which country stayed away?", "Georgia"),
+                               ("How long is the border between Iran and Azerbaijan?", "700")):
+        ask(page, question)
+        expect(page.locator("#qa-chat .qa-answer").last).to_contain_text(expected)
+        cited = first_card()
+        expect(page.locator("#qa-article .qa-article")).to_have_attribute("data-doc", cited["doc"])
+        expect(page.locator("#qa-article .ln.hl").first).to_have_attribute("data-line", str(cited["line"]))
+        assert opened_article(page, "#qa-article") == cited
+        seen.append(cited)
+    assert seen[-1] == {"doc": "002_9be3c843f8453a3d.txt", "line": 27}
+    page.screenshot(path=str(shots / "conversation.png"))
+
+    chip = page.locator("#qa-chat .qa-answer").first.locator("a.qa-chip").first
+    chip.scroll_into_view_if_needed()  # the chat scrolls inside itself to the first answer
+    before = page.evaluate("window.scrollY")
+    click_where_it_is(page, chip)
+    expect(page.locator("#qa-evidence .qa-ev-head")).to_contain_text("Where was the first 3+3 meeting held?")
+    expect(page.locator("#qa-article .ln.hl").first).to_have_attribute("data-line", str(seen[0]["line"]))
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.scrollY") == before
+
+    ask(page, "Who won the 2018 football World Cup?")
+    expect(page.locator("#qa-article .qa-article[data-doc]")).to_have_count(0)
+    expect(page.locator("#qa-article")).to_contain_text("cites no article")
+    expect(page.locator("#qa-evidence .qa-card.active")).to_have_count(0)

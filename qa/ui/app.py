@@ -161,12 +161,19 @@ def serve(host: str = "127.0.0.1", port: int | None = None, share: bool = False,
     """Start the app and block until it is stopped (`python app.py` and `qa serve` call this): Ctrl+C in its
     terminal, or `kill PID` (SIGTERM) from another, stops it."""
     try:
-        demo = launch(settings, host, port, share, block=False)
+        demo = launch(settings, host, port, share, block=False, quiet=True)
     except LaunchRefused as err:
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
-    print(f"To stop the app: Ctrl+C here, or `kill {os.getpid()}` from another terminal.", flush=True)
-    demo.block_thread()
+    try:
+        print(f"The app is running at {demo.local_url}", flush=True)
+        if demo.share_url:
+            print(f"and at the public link {demo.share_url}", flush=True)
+        print(f"To stop it: Ctrl+C here, or `kill {os.getpid()}` from another terminal.", flush=True)
+        demo.block_thread()  # until Ctrl+C (Gradio then closes the server)
+    except KeyboardInterrupt:
+        demo.close()
+    print("The app has stopped.", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

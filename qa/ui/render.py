@@ -20,6 +20,9 @@ from qa.types import Answer, Article, Citation, ScoredPassage, TimelineEvent
 CONTEXT_LINES = 2  # lines shown before and after a cited line in a source card
 CONTEXT_CHARS = 180  # a context line longer than this is cut (cited lines are always shown whole)
 PASSAGE_PREVIEW_CHARS = 260
+QUESTION_SHOWN_CHARS = 280  # a longer question is shown shortened in the chat, with its length
+UNKNOWN_OUTLET = "unknown outlet"  # the one label for an article that does not name its outlet
+LIKELY = 0.7  # an answer's confidence from here on reads "likely", below it "unsure"
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
@@ -55,9 +58,34 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def outlet_label(outlet: str | None) -> str:
+    return outlet or UNKNOWN_OUTLET
+
+
+def shown_question(question: str) -> str:
+    """The question as the chat shows it: whole, or shortened with its length when it is very long."""
+    if len(question) <= QUESTION_SHOWN_CHARS:
+        return question
+    return f"{_cut(question, QUESTION_SHOWN_CHARS)} ({len(question):,} characters)"
+
+
+def input_problem(answer: Answer) -> str | None:
+    """What was wrong with the question, when the engine did not take it (empty, too long, a date range that is not
+    a date): it answers such a question with a refusal that retrieved nothing and whose only note is its text."""
+    if answer.refused and not answer.passages and not answer.related and answer.notes == [answer.text]:
+        return answer.text
+    return None
+
+
+def confidence_words(confidence: float | None) -> str | None:
+    if confidence is None:
+        return None
+    return "likely" if confidence >= LIKELY else "unsure"
+
+
 # Chat messages ---------------------------------------------------------------------------------------------------
 def user_message_html(question: str) -> str:
-    return f'<div class="qa-q">{esc(question)}</div>'
+    return f'<div class="qa-q">{esc(shown_question(question))}</div>'
 
 
 def _paragraphs(text: str, inline: Callable[[str], str]) -> str:
@@ -90,26 +118,36 @@ def answer_text_html(text: str, citations: Sequence[Citation | dict], turn: int)
 
 def answer_message_html(answer: Answer, turn: int, llm_model: str = "") -> str:
     """The assistant's chat message for a finished answer."""
+    problem = input_problem(answer)
+    if problem:
+        return ('<div class="qa-answer qa-input-error"><p class="qa-refusal-title">The question was not asked</p>'
+                f'<p>{esc(problem)}</p><p class="qa-hint">Change it and ask again.</p></div>')
     notes = "".join(f'<p class="qa-note">{esc(n)}</p>' for n in answer.notes if n and n != answer.text)
     total = answer.timings_ms.get("total")
     meta = mode_label(answer.mode, llm_model) + (f" · {total:.0f} ms" if total is not None else "")
+    # Written against fields that may not exist yet: how a follow-up was read, and a confidence in [0, 1].
+    read_as = getattr(answer, "read_as", None)
+    read = f'<p class="qa-read-as">Read as: {esc(read_as)}</p>' if read_as and read_as != answer.question else ""
     if answer.refused:
         related = (
-            f"<p class=\"qa-hint\">{len(answer.related)} related passage{'s' if len(answer.related) != 1 else ''} "
-            "are listed under <b>Sources</b> for checking.</p>"
+            f"<p class=\"qa-hint\">The {len(answer.related)} closest passage{'s' if len(answer.related) != 1 else ''} "
+            "(not an answer) are listed under <b>Sources</b> for checking.</p>"
             if answer.related
             else ""
         )
         return (
             '<div class="qa-answer qa-refused"><p class="qa-refusal-title">Not answered by the articles</p>'
-            f"{_paragraphs(answer.text, esc)}{related}{notes}<p class=\"qa-meta\">{esc(meta)}</p></div>"
+            f"{_paragraphs(answer.text, esc)}{read}{related}{notes}<p class=\"qa-meta\">{esc(meta)}</p></div>"
         )
     count = len(answer.citations)
     meta += f" · {count} source{'s' if count != 1 else ''}"
+    confidence = confidence_words(getattr(answer, "confidence", None))
+    if confidence:
+        meta += f" · {confidence}"
     if answer.date_range:
         meta += f" · {'dates filtered' if answer.date_range.explicit else 'dates preferred'}: {answer.date_range}"
     return (
-        f'<div class="qa-answer">{answer_text_html(answer.text, answer.citations, turn)}{notes}'
+        f'<div class="qa-answer">{answer_text_html(answer.text, answer.citations, turn)}{read}{notes}'
         f'<p class="qa-meta">{esc(meta)}</p></div>'
     )
 
@@ -194,7 +232,7 @@ class DocInfo:
 
 
 def _meta_html(outlet: str | None, published: date | str | None, ref: str) -> str:
-    parts = [f'<span class="qa-outlet">{esc(outlet or "unknown outlet")}</span>',
+    parts = [f'<span class="qa-outlet">{esc(outlet_label(outlet))}</span>',
              f'<span class="qa-date">{esc(fmt_date(published))}</span>',
              f'<code class="qa-ref">{esc(ref)}</code>']
     return '<div class="qa-card-meta">' + '<span class="sep">·</span>'.join(parts) + "</div>"
@@ -232,7 +270,7 @@ def passage_card_html(scored: ScoredPassage, info: DocInfo, label: str, lines: S
         body = _bare_snippet(esc(_cut(p.text, 600)))
     return (
         f'<div class="qa-card qa-related" data-doc="{esc(p.doc)}" data-start="{p.start_line}" data-end="{p.end_line}" '
-        f'role="button" tabindex="0" title="Open the whole article at {esc(ref)}">'
+        f'data-kind="related" role="button" tabindex="0" title="Open the whole article at {esc(ref)}">'
         f'<div class="qa-card-head"><span class="qa-num qa-num-related">{esc(label)}</span>'
         f'<span class="qa-title">{esc(info.title or p.doc)}</span><span class="qa-open">open article ›</span></div>'
         f"{_meta_html(info.outlet, info.published, ref)}{body}</div>"
@@ -250,7 +288,7 @@ def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[s
         info = describe(p.doc)
         rows.append(
             f'<tr class="qa-prow{" used" if used else ""}" data-doc="{esc(p.doc)}" data-start="{p.start_line}" '
-            f'data-end="{p.end_line}" role="button" tabindex="0">'
+            f'data-end="{p.end_line}" data-kind="passage" role="button" tabindex="0">'
             f'<td class="r">{rank}</td><td class="s">{scored.score:.3f}</td>'
             f'<td><div class="qa-ptitle">{esc(info.title or p.doc)} '
             f"<code>{esc(lines_ref(p.doc, p.start_line, p.end_line))}</code></div>"
@@ -265,16 +303,23 @@ def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[s
     )
 
 
+RELATED_LABEL = "Closest passages, not an answer"
+
+
 def evidence_html(answer: Answer, turn: int, lines_of: Callable[[str], Sequence[str] | None],
                   describe: Callable[[str], DocInfo], show_passages: bool) -> str:
-    """The sources panel for one answer: its citations (or, for a refusal, the related passages)."""
+    """The sources panel for one answer: its citations (or, for a refusal, the closest passages, set apart)."""
     head = f'<div class="qa-ev-head">Sources for <q>{esc(_cut(answer.question, 140))}</q></div>'
-    if answer.refused:
+    if input_problem(answer):
+        body = '<div class="qa-ev-note">The question was not asked, so nothing was searched.</div>'
+    elif answer.refused:
         if answer.related:
             cards = "".join(passage_card_html(s, describe(s.passage.doc), "?", lines_of(s.passage.doc))
                             for s in answer.related)
-            body = ('<div class="qa-ev-note">No passage answers this question. These related passages are offered '
-                    f"so you can check for yourself:</div>{cards}")
+            body = ('<div class="qa-ev-note">No passage answers this question.</div>'
+                    f'<div class="qa-related-group"><div class="qa-related-head">{RELATED_LABEL}</div>'
+                    '<p class="qa-related-note">The passages retrieval found closest to the question, for checking '
+                    f"by hand. They are not cited by the answer.</p>{cards}</div>")
         else:
             body = '<div class="qa-ev-note">No passage answers this question, and none is closely related.</div>'
     else:
@@ -282,7 +327,7 @@ def evidence_html(answer: Answer, turn: int, lines_of: Callable[[str], Sequence[
     if show_passages:
         body += passages_table_html(answer.passages, describe,
                                     [(c.doc, c.start_line, c.end_line) for c in answer.citations])
-    return f'<div class="qa-evidence">{head}{body}</div>'
+    return f'<div class="qa-evidence" data-turn="{turn}">{head}{body}</div>'
 
 
 def evidence_placeholder_html(count: int | None = None) -> str:
@@ -295,10 +340,17 @@ def evidence_placeholder_html(count: int | None = None) -> str:
 
 
 # A whole article -------------------------------------------------------------------------------------------------
+# What the highlighted lines of an opened article are, by what opened it. Quiet ones are not citations.
+HIGHLIGHTS = {"cited": ("cited", False), "event": ("dated event", False),
+              "related": ("closest passage, not an answer", True), "passage": ("retrieved passage", True)}
+
+
 def article_html(article: Article, start_line: int = 0, end_line: int = 0, quote: str = "",
-                 info: DocInfo | None = None) -> str:
-    """The whole article with line numbers; lines start..end highlighted (and the quote marked)."""
+                 info: DocInfo | None = None, kind: str = "cited") -> str:
+    """The whole article with line numbers; lines start..end highlighted (and the quote marked). `kind` says what
+    the highlighted lines are (HIGHLIGHTS): a citation, a dated event, or a passage that is not an answer (quieter)."""
     info = info or DocInfo(article.title, article.published, article.outlet)
+    label, quiet = HIGHLIGHTS.get(kind, HIGHLIGHTS["cited"])
     lines = article.lines
     start_line = max(0, min(start_line, len(lines)))
     end_line = max(start_line, min(end_line, len(lines)))
@@ -309,19 +361,19 @@ def article_html(article: Article, start_line: int = 0, end_line: int = 0, quote
     )
     cited = ""
     if start_line:
-        cited = f'<span class="qa-cited">cited: lines {start_line}–{end_line}</span>' if end_line > start_line else \
-            f'<span class="qa-cited">cited: line {start_line}</span>'
+        where = f"lines {start_line}–{end_line}" if end_line > start_line else f"line {start_line}"
+        cited = f'<span class="qa-cited">{esc(label)}: {where}</span>'
     return (
-        f'<div class="qa-article" data-doc="{esc(article.doc)}"><div class="qa-article-head">'
-        f'<div class="qa-article-title">{esc(info.title or article.doc)}</div>'
+        f'<div class="qa-article{" quiet" if quiet else ""}" data-doc="{esc(article.doc)}">'
+        f'<div class="qa-article-head"><div class="qa-article-title">{esc(info.title or article.doc)}</div>'
         f"{_meta_html(info.outlet, info.published, article.doc)}{cited}</div>"
         f'<div class="qa-lines qa-article-lines">{rows}</div></div>'
     )
 
 
-def article_placeholder_html() -> str:
+def article_placeholder_html(hint: str = "Click a citation to open its article here.") -> str:
     return ('<div class="qa-article qa-empty"><div class="qa-article-head"><div class="qa-article-title">Article</div>'
-            "</div><p>Click a citation to open its article here.</p></div>")
+            f"</div><p>{esc(hint)}</p></div>")
 
 
 def notice_html(message: str) -> str:
@@ -330,6 +382,25 @@ def notice_html(message: str) -> str:
 
 # Articles tab ----------------------------------------------------------------------------------------------------
 _PALETTE = ("#2563eb", "#d97706", "#059669", "#db2777", "#7c3aed", "#0891b2", "#65a30d", "#dc2626", "#4b5563")
+
+
+def articles_table_html(articles: Sequence[dict]) -> str:
+    """Every indexed article, a row each (title with its file under it, date, outlet, passages); a row opens the
+    article (click, or Enter). `articles`: as `Service.articles()` lists them."""
+    if not articles:
+        return '<div class="qa-articles-table qa-empty"><p>No article is indexed yet.</p></div>'
+    rows = "".join(
+        f'<tr data-doc="{esc(a["doc"])}" role="button" tabindex="0" title="Read {esc(a["doc"])}">'
+        f'<td class="t"><div class="title">{esc(a["title"] or a["doc"])}</div><code class="file">{esc(a["doc"])}'
+        f'</code></td><td class="d">{esc(fmt_date(a["published"]))}</td><td class="o">{esc(outlet_label(a["outlet"]))}'
+        f'</td><td class="n">{a["passages"]}<span class="unit"> passages</span></td></tr>'
+        for a in articles
+    )
+    return (
+        f'<div class="qa-articles-table"><div class="qa-table-caption">Indexed articles ({len(articles)}): click a '
+        "row to read the article</div><table><thead><tr><th>Title and file</th><th>Date</th><th>Outlet</th>"
+        f"<th>Passages</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
 
 
 def timeline_svg(entries: Sequence[tuple[str, str, date | None, str | None]], width: int = 760) -> str:
@@ -341,10 +412,10 @@ def timeline_svg(entries: Sequence[tuple[str, str, date | None, str | None]], wi
     undated = [e for e in entries if not e[2]]
     parts = ['<div class="qa-timeline">']
     if dated:
-        outlets = sorted({e[3] or "unknown outlet" for e in dated})
+        outlets = sorted({outlet_label(e[3]) for e in dated})
         color = {o: _PALETTE[i % len(_PALETTE)] for i, o in enumerate(outlets)}
-        points = [(published, color[outlet or "unknown outlet"],
-                   f"{title} — {outlet or 'unknown outlet'}, {fmt_date(published)} ({doc})")
+        points = [(published, color[outlet_label(outlet)],
+                   f"{title} — {outlet_label(outlet)}, {fmt_date(published)} ({doc})")
                   for doc, title, published, outlet in dated]
         parts.append(dated_dots_svg(points, width, "Articles by publication date"))
         parts.append('<div class="qa-legend">' + "".join(
@@ -420,6 +491,42 @@ def metrics_html(metrics: dict, title: str = "") -> str:
             f'({metrics.get("answerable", 0)} answerable, {metrics.get("unanswerable", 0)} unanswerable'
             f'{", " + str(metrics["errors"]) + " errors" if metrics.get("errors") else ""})</div>')
     return f'<div class="qa-metrics">{head}<div class="qa-tiles">{cells}</div></div>'
+
+
+EVAL_COLUMNS = ("result", "id", "kind", "question", "facts", "cited gold", "rank", "ms")
+
+
+def eval_table_html(rows: Sequence[Sequence[object]]) -> str:
+    """One row per question of an evaluation (cells in the order of EVAL_COLUMNS). On a phone each row becomes a
+    small card, each cell labelled, so nothing runs off the right edge."""
+    if not rows:
+        return ""
+    body = "".join(
+        f'<tr class="{"pass" if str(r[0]) == "pass" else "fail"}">'
+        + "".join(f'<td class="c{i}" data-label="{esc(EVAL_COLUMNS[i])}">{esc(v)}</td>' for i, v in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    head = "".join(f"<th>{esc(h)}</th>" for h in EVAL_COLUMNS)
+    return (f'<div class="qa-eval-table"><div class="qa-table-caption">Per question ({len(rows)})</div>'
+            f'<div class="qa-eval-scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            "</div></div>")
+
+
+def progress_html(done: int, total: int, label: str, seconds: float) -> str:
+    """A run under way: what it is doing on a line of its own, and a bar under it."""
+    share = done / total if total else 0.0
+    count = f"question {done + 1 if done < total else done} of {total}" if total else "starting"
+    return (f'<div class="qa-progress" role="progressbar" aria-valuemin="0" aria-valuemax="{total}" '
+            f'aria-valuenow="{done}"><div class="qa-progress-text">Answering the questions: {esc(count)} · '
+            f'{esc(label)} · {seconds:.1f} s</div><div class="qa-progress-bar"><i style="width: {share * 100:.1f}%">'
+            "</i></div></div>")
+
+
+def metrics_placeholder_html() -> str:
+    return ('<div class="qa-metrics qa-empty"><div class="qa-ev-head">Metrics</div><p>Choose a question set and run '
+            "it: fact recall, citations, retrieval, refusals and latency appear here, with a bar per kind of "
+            "question and a row per question below.</p></div>")
 
 
 def kind_bars_svg(rows: Sequence[tuple[str, int, int]], width: int = 560) -> str:

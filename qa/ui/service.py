@@ -191,7 +191,8 @@ class Service:
         return sorted(rows, key=lambda r: (r["published"] is None, r["published"] or "", r["doc"]))
 
     def timeline(self) -> list[TimelineEvent]:
-        """Every dated event of the indexed articles, earliest first (qa/temporal/timeline.py); rebuilt after an ingest."""
+        """Every dated event of the indexed articles, earliest first (qa/temporal/timeline.py); rebuilt after an
+        ingest."""
         from qa.temporal import events
 
         with self.lock.read():

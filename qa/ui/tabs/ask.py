@@ -17,10 +17,11 @@ import gradio as gr
 from qa.answer import QuestionError
 from qa.config import PROJECT_ROOT
 from qa.index import StoreError
+from qa.types import Answer
 from qa.ui import render
 from qa.ui.assets import ARTICLE_JS, EVIDENCE_JS
 from qa.ui.service import Service
-from qa.ui.tabs.shared import Shared, article_view_html, mode_choice
+from qa.ui.tabs.shared import Tab, article_view_html, mode_choice
 
 log = logging.getLogger(__name__)
 
@@ -65,19 +66,14 @@ def chat_messages(turns: list[dict]) -> list[dict]:
     return out
 
 
-class AskTab:
-    def __init__(self, shared: Shared) -> None:
-        self.shared = shared
-        self.service = shared.service
-        self.settings = shared.settings
-
+class AskTab(Tab):
     # Layout -------------------------------------------------------------------------------------------------------
     def build(self) -> None:
         service, settings = self.service, self.settings
         with gr.Tab("Ask", id="ask"):
             self.turns = gr.State([])
             with gr.Row(equal_height=False):
-                with gr.Column(scale=5, min_width=380):
+                with gr.Column(scale=5, min_width=340):
                     self.chatbot = gr.Chatbot(
                         elem_id="qa-chat", show_label=False, height=600, render_markdown=False,
                         sanitize_html=True, allow_tags=False, latex_delimiters=[], buttons=["copy"],
@@ -88,14 +84,12 @@ class AskTab:
                     )
                     with gr.Row(equal_height=True):
                         self.question = gr.Textbox(
-                            elem_id="qa-question", show_label=False, scale=6, max_lines=4, autofocus=True,
+                            elem_id="qa-question", show_label=False, scale=6, max_lines=4,
                             placeholder="Ask about the articles…", container=False,
                         )
                         self.send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-send")
                     with gr.Accordion("Settings", open=False, elem_id="qa-settings"):
-                        self.mode = mode_choice(
-                            self.shared, info=None if service.llm_available else
-                            "LLM mode needs OPENAI_API_KEY or OPENAI_BASE_URL (see docs/configuration.md).")
+                        self.mode = mode_choice(self.shared)
                         self.top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve")
                         with gr.Row():
                             self.since = gr.Textbox(label="Sources from", placeholder="e.g. 2021 or 2021-06",
@@ -103,17 +97,17 @@ class AskTab:
                             self.until = gr.Textbox(label="Sources until", placeholder="e.g. 2021-12-31",
                                                     elem_id="qa-until", max_lines=1)
                         self.show_passages = gr.Checkbox(False, label="Show retrieved passages with scores")
-                with gr.Column(scale=4, min_width=320):
+                with gr.Column(scale=4, min_width=270):
                     self.evidence = gr.HTML(render.evidence_placeholder_html(len(service.manifest())),
                                             elem_id="qa-evidence", js_on_load=EVIDENCE_JS)
-                with gr.Column(scale=4, min_width=320):
+                with gr.Column(scale=4, min_width=270):
                     self.article = gr.HTML(render.article_placeholder_html(), elem_id="qa-article",
                                            js_on_load=ARTICLE_JS)
         self._register()
 
     def _register(self) -> None:
         inputs = [self.question, self.turns, self.mode, self.top_k, self.show_passages, self.since, self.until]
-        outputs = [self.chatbot, self.question, self.evidence, self.turns]
+        outputs = [self.chatbot, self.question, self.evidence, self.turns, self.article]
         self.question.submit(self.respond, inputs, outputs, **ANSWERING)
         self.send.click(self.respond, inputs, outputs, **ANSWERING)
         self.chatbot.example_select(self.pick_example, None, self.question, api_visibility="private").then(
@@ -126,21 +120,22 @@ class AskTab:
 
     # Events -------------------------------------------------------------------------------------------------------
     def respond(self, message, turns_now, mode_now, k, passages_on, since_now, until_now):
-        """Answer the question typed: show it, stream the answer's words while they come, then the answer with its
-        chips and its sources."""
+        """Answer the question typed: show it, stream the answer's words while they come (an LLM's), then the
+        answer with its chips, its sources, and the article of its first citation."""
         text = (message or "").strip()
         turns_now = list(turns_now or [])
         if not text:
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         turn = len(turns_now)
-        history = [t["question"] for t in turns_now]
+        history = [t["question"] for t in turns_now if t.get("answer")]  # questions not asked are no context
         shown = chat_messages(turns_now) + [{"role": "user", "content": render.user_message_html(text)}]
 
-        def partial(received: str) -> list[dict]:
-            return shown + [{"role": "assistant", "content": render.partial_message_html(received)}]
+        def partial(received: str) -> tuple:  # the chat with the answer so far; the rest as it is
+            chat = shown + [{"role": "assistant", "content": render.partial_message_html(received)}]
+            return chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
-        yield partial(""), "", gr.skip(), gr.skip()
+        yield partial("")[0], "", gr.skip(), gr.skip(), gr.skip()  # the question box is emptied
 
         tokens: queue.Queue = queue.Queue()
         outcome: dict = {}
@@ -163,29 +158,39 @@ class AskTab:
         while (token := tokens.get()) is not None:
             if token is RESTART:  # the model failed mid-answer: its words so far are withdrawn at once
                 received, last = "", time.monotonic()
-                yield partial(""), gr.skip(), gr.skip(), gr.skip()
+                yield partial("")
                 continue
             received += token
             if time.monotonic() - last > 0.05:
                 last = time.monotonic()
-                yield partial(received), gr.skip(), gr.skip(), gr.skip()
+                yield partial(received)
 
-        answer = outcome.get("answer")
-        if answer is None:
-            failed = f"The question could not be answered: {outcome.get('error')}"
-            record = {"question": text, "answer": None, "evidence": "", "message": render.error_message_html(failed)}
-            turns_now.append(record)
-            yield chat_messages(turns_now), gr.skip(), gr.skip(), turns_now
-            return
-        record = {
-            "question": text,
-            "answer": answer.to_json(),
-            "message": render.answer_message_html(answer, turn, self.settings.llm_model),
-            "evidence": render.evidence_html(answer, turn, self.service.lines_of, self.service.describe,
-                                             bool(passages_on)),
-        }
+        record = self.turn_record(text, turn, outcome.get("answer"), outcome.get("error"), bool(passages_on))
         turns_now.append(record)
-        yield chat_messages(turns_now), gr.skip(), record["evidence"], turns_now
+        yield chat_messages(turns_now), gr.skip(), record["evidence"] or gr.skip(), turns_now, record["article"]
+
+    def turn_record(self, question: str, turn: int, answer: Answer | None, error: Exception | None,
+                    show_passages: bool) -> dict:
+        """One finished turn as the chat keeps it: the question, the answer object (None when there is nothing to
+        vote on or cite), the chat message, the sources panel and the article panel that go with it."""
+        if answer is None:
+            return {"question": question, "answer": None, "evidence": "",
+                    "message": render.error_message_html(f"The question could not be answered: {error}"),
+                    "article": render.article_placeholder_html("Nothing to show: the question could not be answered.")}
+        evidence = render.evidence_html(answer, turn, self.service.lines_of, self.service.describe, show_passages)
+        message = render.answer_message_html(answer, turn, self.settings.llm_model)
+        if render.input_problem(answer):
+            return {"question": question, "answer": None, "evidence": evidence, "message": message,
+                    "article": render.article_placeholder_html("Nothing to show: the question was not asked.")}
+        if answer.citations:
+            first = answer.citations[0]
+            article = article_view_html(self.service, first.doc, first.start_line, first.end_line, first.quote)
+        else:
+            article = render.article_placeholder_html(
+                "This answer cites no article. The closest passages, if any, are listed under Sources: click one "
+                "to read it here.")
+        return {"question": question, "answer": answer.to_json(), "evidence": evidence, "message": message,
+                "article": article}
 
     def pick_example(self, evt: gr.SelectData):
         return evt.value["text"] if isinstance(evt.value, dict) else str(evt.value)
@@ -198,20 +203,22 @@ class AskTab:
         the answer it belongs to)."""
         data = getattr(evt, "_data", None) or {}
         turns_now = turns_now or []
-        quote, shown_evidence = "", gr.skip()
+        quote, shown_evidence, kind = "", gr.skip(), "cited"
         try:
             if "n" in data:
                 t = turns_now[int(data["turn"])]
                 c = next(c for c in (t["answer"] or {}).get("citations", []) if c["n"] == int(data["n"]))
                 doc, start, end, quote = c["doc"], c["start_line"], c["end_line"], c.get("quote", "")
-                shown_evidence = t["evidence"]
+                if data.get("shown") != int(data["turn"]):  # a chip of an earlier answer: its sources come back
+                    shown_evidence = t["evidence"]
             elif "doc" in data:
                 doc, start, end = str(data["doc"]), int(data.get("start") or 0), int(data.get("end") or 0)
+                kind = "related" if data.get("kind") == "related" else "passage"
             else:
                 return gr.skip(), gr.skip()
         except (IndexError, KeyError, StopIteration, TypeError, ValueError):
             return gr.skip(), render.notice_html("That citation is no longer available (a new chat started).")
-        return shown_evidence, article_view_html(self.service, doc, start, end, quote)
+        return shown_evidence, article_view_html(self.service, doc, start, end, quote, kind=kind)
 
     def on_like(self, turns_now, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index

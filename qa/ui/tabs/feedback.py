@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from qa.ui import feedback
-from qa.ui.tabs.shared import Shared
+from qa.ui.tabs.shared import Tab
 
 ABOUT = (
     "Thumbs up / down under an answer are saved to `feedback.jsonl` in the index folder. "
@@ -15,11 +15,7 @@ ABOUT = (
 )
 
 
-class FeedbackTab:
-    def __init__(self, shared: Shared) -> None:
-        self.service = shared.service
-        self.settings = shared.settings
-
+class FeedbackTab(Tab):
     def build(self) -> None:
         with gr.Tab("Feedback", id="feedback") as tab:
             gr.Markdown(ABOUT)

@@ -6,13 +6,10 @@ import gradio as gr
 
 from qa.ui import render
 from qa.ui.assets import ARTICLE_JS, TIMELINE_JS
-from qa.ui.tabs.shared import Shared, article_view_html
+from qa.ui.tabs.shared import Tab, article_view_html
 
 
-class TimelineTab:
-    def __init__(self, shared: Shared) -> None:
-        self.service = shared.service
-
+class TimelineTab(Tab):
     def build(self) -> None:
         with gr.Tab("Timeline", id="timeline") as tab:
             with gr.Row(equal_height=False):
@@ -39,4 +36,4 @@ class TimelineTab:
             return gr.skip()
         quote = next((e.quote for e in self.service.timeline()
                       if e.doc == doc and e.start_line == start and e.end_line == end), "")
-        return article_view_html(self.service, doc, start, end, quote)
+        return article_view_html(self.service, doc, start, end, quote, kind="event")
