@@ -53,6 +53,8 @@ a.qa-chip:hover { background: #2563eb; color: white !important; }
 .qa-num-related { background: #9ca3af; }
 .qa-title { font-weight: 650; font-size: .93rem; line-height: 1.3; flex: 1; min-width: 0; }
 .qa-open { flex: none; font-size: .75rem; color: #2563eb; white-space: nowrap; }
+/* three narrow columns (a small laptop): the title takes the card's width; the whole card still opens the article */
+@media (min-width: 701px) and (max-width: 1200px) { .qa-open { display: none; } }
 .qa-card-meta { font-size: .78rem; color: var(--body-text-color-subdued); margin: 3px 0 6px 0; }
 .qa-card-meta .sep { margin: 0 .4em; }
 .qa-card-meta > span { white-space: nowrap; }
