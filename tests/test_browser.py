@@ -399,9 +399,10 @@ def test_the_article_panel_follows_the_conversation(page, shots):
     page.screenshot(path=str(shots / "conversation.png"))
 
     chip = page.locator("#qa-chat .qa-answer").first.locator("a.qa-chip").first
-    chip.scroll_into_view_if_needed()  # the chat scrolls inside itself to the first answer
+    page.wait_for_timeout(300)  # the chat has finished scrolling itself to the newest answer
+    chip.scroll_into_view_if_needed()  # the chat scrolls inside itself back to the first answer
     before = page.evaluate("window.scrollY")
-    click_where_it_is(page, chip)
+    chip.click()  # Playwright waits until the chip stands still, and needs no scrolling: it is in view
     expect(page.locator("#qa-evidence .qa-ev-head")).to_contain_text("Where was the first 3+3 meeting held?")
     expect(page.locator("#qa-article .ln.hl").first).to_have_attribute("data-line", str(seen[0]["line"]))
     page.wait_for_timeout(500)
