@@ -1,6 +1,6 @@
 """Evaluation: every metric on hand-made answers, the report files, the LlamaIndex baseline, and a quality floor.
 
-The floors are what the system reached on tests/questions/articles.jsonl when they were set, a little below; raise
+The floors are what the system reached on qa/evaluation/questions/articles.jsonl when they were set, a little below; raise
 them when the system gets better (docs/evaluation.md has the current numbers).
 """
 
@@ -26,7 +26,7 @@ from qa.evaluation.scoring import (
 )
 from qa.types import Answer, Citation, GoldSource, Passage, Question, ScoredPassage
 
-# Regression floors on tests/questions/articles.jsonl (ours, hybrid retrieval, extractive answers).
+# Regression floors on qa/evaluation/questions/articles.jsonl (ours, hybrid retrieval, extractive answers).
 # Measured 2026-11-23: hit@5 0.91, MRR 0.77, facts 0.77, cite hit 0.82, refusal acc 0.33, false refusals 0.03.
 FLOOR_HIT_AT_5 = 0.91
 FLOOR_MRR = 0.78
@@ -36,7 +36,7 @@ FLOOR_REFUSAL_ACCURACY = 0.25
 CEILING_FALSE_REFUSALS = 0.05
 
 ARTICLES = PROJECT_ROOT / "store" / "articles"
-QUESTIONS = PROJECT_ROOT / "tests" / "questions" / "articles.jsonl"
+QUESTIONS = PROJECT_ROOT / "qa" / "evaluation" / "questions" / "articles.jsonl"
 DOC = "002_9be3c843f8453a3d.txt"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from qa.temporal import MONTHS
+from qa.temporal import MONTH_WORDS, WEEKDAYS
 
 _WANTS = [
     ("date", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
@@ -18,10 +18,9 @@ _WANTS = [
     ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
 ]
 
-_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE = re.compile(
-    rf"\b((19|20)\d\d|({_MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({_MONTH_WORDS})|"
-    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(last|next|this|earlier this|later this) "
+    rf"\b((19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
+    rf"({'|'.join(WEEKDAYS)})|(last|next|this|earlier this|later this) "
     r"(year|month|week)|yesterday|today|tomorrow)\b",
     re.I,
 )

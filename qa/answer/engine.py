@@ -16,7 +16,13 @@ from typing import Callable
 from qa.answer import extractive
 from qa.answer.answer_types import wanted
 from qa.config import Settings, get_settings
-from qa.index import ManifestEntry, Retriever, embedder_from_settings, server_errors
+from qa.index import (
+    ManifestEntry,
+    Retriever,
+    embedder_from_settings,
+    names,
+    server_errors,
+)
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
 from qa.types import Answer, Citation
@@ -223,7 +229,7 @@ def with_context(question: str, history: list[str]) -> str:
     """
     if not history:
         return question
-    has_own_subject = len(re.findall(r"\b[A-Z][\w'’-]+", question[1:])) >= 2
+    has_own_subject = len(names(question)) >= 2
     if has_own_subject or not _FOLLOW_UP.match(question) or len(question.split()) > 14:
         return question
     return f"{question} ({history[-1]})"

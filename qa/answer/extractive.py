@@ -18,8 +18,8 @@ from typing import Callable
 import numpy as np
 
 from qa.answer.answer_types import holds, wanted
-from qa.index import Retrieved, Vocabulary, terms
-from qa.temporal import MONTHS, resolve_relative
+from qa.index import Retrieved, Vocabulary, names, terms
+from qa.temporal import MONTHS, WEEKDAYS, resolve_relative
 from qa.types import Citation, Passage, ScoredPassage, Sentence
 
 REFUSAL_TEXT = "The articles do not answer this question."
@@ -163,7 +163,7 @@ def select(found: list[Candidate], kind: str | None, unknown_names: list[str], w
     return Selection(chosen, best_score, False)
 
 
-_CALENDAR_WORDS = set(MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_CALENDAR_WORDS = set(MONTHS) | set(WEEKDAYS)
 
 
 def unknown_names(question: str, retrieved: Retrieved) -> list[str]:
@@ -172,8 +172,8 @@ def unknown_names(question: str, retrieved: Retrieved) -> list[str]:
     for scored in retrieved.passages:
         retrieved_terms.update(terms(scored.passage.text))
     missing = []
-    for word in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][a-z][\w'’-]+", question):
-        if word.lower() in _CALENDAR_WORDS or any(ch.isupper() for ch in word[1:]):  # dates and acronyms
+    for word in names(question):
+        if len(word) < 3 or word.lower() in _CALENDAR_WORDS or any(ch.isupper() for ch in word[1:]):  # dates, acronyms
             continue
         word_terms = terms(word)
         if word_terms and not any(

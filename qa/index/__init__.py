@@ -8,7 +8,7 @@ worker processes for large ingests (`embedding_pool`); `lexical` is the one word
 Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `ModelMismatchError`, `chroma_client`,
 `server_errors`, `drop_index`, `move_aside`, `sentences_to_json`, `Embedder`, `MiniLMEmbedder`, `EmbeddingPool`,
 `workers_wanted`, `get_embedder`, `embedder_from_settings`, `LlamaIndexEmbedding`, `MAX_TOKENS`, `TOKENIZER_PATH`,
-`Vocabulary`, `terms`, `STOPWORDS`, `DEMONYMS`.
+`Vocabulary`, `terms`, `names`, `STOPWORDS`, `DEMONYMS`.
 """
 
 from qa._lazy import exports
@@ -22,6 +22,6 @@ __getattr__, __dir__ = exports(__name__, {
     "embedder_from_settings": "embedding", "MAX_TOKENS": "embedding", "TOKENIZER_PATH": "embedding",
     "EmbeddingPool": "embedding_pool", "workers_wanted": "embedding_pool",
     "LlamaIndexEmbedding": "llamaindex_embedding",
-    "Vocabulary": "lexical", "terms": "lexical", "STOPWORDS": "lexical", "DEMONYMS": "lexical",
+    "Vocabulary": "lexical", "terms": "lexical", "names": "lexical", "STOPWORDS": "lexical", "DEMONYMS": "lexical",
 })
 __all__ = __dir__()

@@ -242,7 +242,7 @@ def build_app(settings: Settings | None = None, service: Service | None = None) 
                 sets = [p.name for p in service.question_sets()]
                 with gr.Row():
                     set_choice = gr.Dropdown(sets, value=sets[0] if sets else None, label="Question set",
-                                             info="tests/questions/*.jsonl (CONTRACT.md format)", scale=3)
+                                             info="qa/evaluation/questions/*.jsonl (CONTRACT.md format)", scale=3)
                     eval_mode = gr.Radio([("Offline extractive", "extractive"), (llm_label, "llm")],
                                          value=resolve_mode(None, settings), label="Answer mode",
                                          interactive=service.llm_available, scale=2)
@@ -565,7 +565,7 @@ def build_app(settings: Settings | None = None, service: Service | None = None) 
                 raise gr.Error(render.esc(err)) from None
 
         def question_sets() -> list[str]:
-            """The question sets the /evaluate endpoint can run (file names in tests/questions/)."""
+            """The question sets the /evaluate endpoint can run (file names in qa/evaluation/questions/)."""
             return [p.name for p in service.question_sets()]
 
         def evaluate(question_set: str, mode: str = "") -> dict:

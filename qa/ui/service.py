@@ -25,7 +25,7 @@ from qa.ui.render import DocInfo
 
 log = logging.getLogger(__name__)
 
-QUESTION_SETS_DIR = PROJECT_ROOT / "tests" / "questions"
+QUESTION_SETS_DIR = PROJECT_ROOT / "qa" / "evaluation" / "questions"
 
 
 class RWLock:
