@@ -7,7 +7,9 @@ A sentence that holds the wanted kind is preferred; one that only repeats the qu
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from qa.index import terms
 from qa.temporal import MONTH_WORDS, WEEKDAYS
 
 _WANTS = [
@@ -17,6 +19,7 @@ _WANTS = [
     ("place", re.compile(r"\b(where|(which|what)( \w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
     ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
 ]
+KINDS = tuple(kind for kind, _ in _WANTS)
 
 _DATE = re.compile(
     rf"\b((19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
@@ -69,3 +72,44 @@ def holds(kind: str | None, sentence: str, question: str) -> bool:
 def _new_matches(pattern: re.Pattern, sentence: str, question: str) -> bool:
     asked = {m.group(0).lower() for m in pattern.finditer(question)}
     return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+# The focus of a question is the noun its question word asks about: "how many *spectators*", "which *firm*", "what
+# *price* did ...", "what is the *population* of ...". Without a parser: after "how many/much" the phrase runs to the
+# first verb-like word or function word and its head is its last word ("how many Boeing 737-800 *jets* did ...");
+# after "which/what" it is the first common noun ("which Premiership *club*"). Names and numbers are never the focus.
+_FOCUS_AFTER = re.compile(
+    r"\b(?:(?P<many>how (?:many|much))|which|what(?:\s+(?:is|was|are|were)\s+the)?)\s+(?P<rest>.*)", re.I)
+_FOCUS_STOP = re.compile(
+    r"^(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
+    r"with|that|which|who|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|his|her|"
+    r"\w+ed|\w+ing)$",
+    re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: the kind of answer and the terms of its focus."""
+
+    kind: str | None
+    focus: tuple[str, ...]
+
+
+def asked(question: str) -> Asked:
+    return Asked(wanted(question), tuple(_focus_terms(question)))
+
+
+def _focus_terms(question: str) -> list[str]:
+    match = _FOCUS_AFTER.search(question)
+    if not match:
+        return []
+    nouns = []
+    for word in re.findall(r"[\w'’-]+", match.group("rest"))[:4]:
+        if word[:1].isupper() or word[:1].isdigit():
+            continue
+        if _FOCUS_STOP.match(word):
+            break
+        nouns.append(word)
+        if not match.group("many"):
+            break
+    return terms(nouns[-1]) if nouns else []

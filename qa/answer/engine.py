@@ -10,14 +10,17 @@ import dataclasses
 import re
 import threading
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from qa.answer import extractive
-from qa.answer.answer_types import wanted
+from qa.answer import extractive, reader
+from qa.answer.answer_types import Asked, asked
+from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
 from qa.index import (
     ManifestEntry,
+    Retrieved,
     Retriever,
     embedder_from_settings,
     names,
@@ -25,7 +28,7 @@ from qa.index import (
 )
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, DateRange
 
 MAX_QUESTION_CHARS = 2000
 LLM_NOT_CONFIGURED = ("The LLM mode is not configured (set OPENAI_API_KEY or OPENAI_BASE_URL); "
@@ -35,6 +38,16 @@ _FOLLOW_UP = re.compile(
     r"|.*\b(it|its|they|them|their|he|him|his|she|her|there|that|this|those|these|the same|other)\b",
     re.I,
 )
+
+
+@dataclass
+class Evidence:
+    question: str  # as it stands on its own (a follow-up carries its context)
+    scope: DateRange | None  # the time the sources are restricted to or ranked by
+    retrieved: Retrieved
+    asked: Asked
+    candidates: list[Candidate]
+    unknown_names: int  # names in the question that no retrieved passage mentions
 
 
 class QuestionError(ValueError):
@@ -102,48 +115,37 @@ class Engine:
         question = clean_question(question)
         asked_for_llm = (mode or self.settings.answer_mode) == "llm"
         mode = resolve_mode(mode, self.settings)
-        standalone = self._standalone(question, history or [], mode)
-        scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
-        top_k = top_k or self.settings.top_k
-        with server_errors(self.settings):
-            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if scope else top_k)
-        pool = retrieved.passages
-        if scope:
-            retrieved.passages = time_scope.rank(pool, scope, self.published, top_k)
+        found = self.evidence(question, top_k=top_k, history=history, mode=mode, explicit=explicit)
+        retrieved, scope = found.retrieved, found.scope
         retrieved_at = time.perf_counter()
-        found = extractive.candidates(standalone, retrieved, retrieved.sentence_vectors, self.retriever.tables.vocabulary,
-                                      self.published)
-        if scope:
-            found = time_scope.mark(found, scope, self.published)
-        kind = wanted(standalone)
-        # A name counts as known when any passage read mentions it, also one that the date range ranked out.
-        unknown = extractive.unknown_names(standalone, dataclasses.replace(retrieved, passages=pool))
-        selection = extractive.select(found, kind, unknown)
-        readings = [] if selection.refused else changes.differing(
-            sorted((c for c in found if c.time_match or not scope), key=lambda c: -c.score()), kind, standalone,
-            lambda c: c.score(), self.published)
-        citations = extractive.citations_for([r.candidate for r in readings] or selection.chosen, self.describe)
-        if selection.refused:
+        verdict = reader.read(found.candidates, found.asked, found.unknown_names)
+        probability = {id(r.candidate): r.p for r in verdict.ranked}
+        readings = [] if verdict.refused else changes.differing(
+            [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,
+            found.question, lambda c: probability[id(c)], self.published)
+        citations = extractive.citations_for([r.candidate for r in readings] or verdict.chosen, self.describe)
+        if verdict.refused:
             text = extractive.REFUSAL_TEXT
         elif readings:
             text = changes.answer_text(readings, [c.n for c in citations])
         else:
-            text = extractive.answer_text(citations, kind)
+            text = extractive.answer_text(citations, found.asked.kind)
         answer = Answer(
             question=question,
             text=text,
             citations=citations,
-            refused=selection.refused,
+            refused=verdict.refused,
             passages=retrieved.passages,
             mode="extractive",
-            related=extractive.related(retrieved) if selection.refused else [],
+            related=extractive.related(retrieved) if verdict.refused else [],
             notes=[changes.note(readings)] if readings else [],
             date_range=scope,
+            confidence=verdict.confidence,
         )
         if scope:
-            answer.notes.extend(time_scope.notes(scope, selection.chosen, selection.refused))
+            answer.notes.extend(time_scope.notes(scope, verdict.chosen, verdict.refused))
         if mode == "llm":
-            answer = self._llm_answer(answer, standalone, retrieved, on_token, on_restart)
+            answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart)
         else:
             if asked_for_llm:
                 answer.notes.append(LLM_NOT_CONFIGURED)
@@ -156,6 +158,26 @@ class Engine:
             "total": (done - started) * 1000,
         }
         return answer
+
+    def evidence(self, question: str, *, top_k: int | None = None, history: list[str] | None = None,
+                 mode: str = "extractive", explicit: DateRange | None = None) -> Evidence:
+        """What the reader weighs for a (clean) question: the passages retrieved and every sentence's signals."""
+        standalone = self._standalone(question, history or [], mode)
+        scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
+        top_k = top_k or self.settings.top_k
+        with server_errors(self.settings):
+            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if scope else top_k)
+        pool = retrieved.passages
+        if scope:
+            retrieved.passages = time_scope.rank(pool, scope, self.published, top_k)
+        asked_for = asked(standalone)
+        found = extractive.candidates(standalone, asked_for, retrieved, retrieved.sentence_vectors,
+                                      self.retriever.tables.vocabulary, self.published)
+        if scope:
+            found = time_scope.mark(found, scope, self.published)
+        # A name counts as known when any passage read mentions it, also one that the date range ranked out.
+        unknown = extractive.unknown_names(standalone, dataclasses.replace(retrieved, passages=pool))
+        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown))
 
     def _standalone(self, question: str, history: list[str], mode: str) -> str:
         """The question made to stand on its own: condensed by the LLM in LLM mode, else by `with_context`."""
