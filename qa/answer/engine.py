@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from qa.answer import extractive, reader
+from qa.answer import extractive, follow_up, reader
 from qa.answer.answer_types import Asked, asked
 from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
@@ -23,7 +23,6 @@ from qa.index import (
     Retrieved,
     Retriever,
     embedder_from_settings,
-    names,
     server_errors,
 )
 from qa.ingest import open_collections
@@ -33,11 +32,6 @@ from qa.types import Answer, Citation, DateRange
 MAX_QUESTION_CHARS = 2000
 LLM_NOT_CONFIGURED = ("The LLM mode is not configured (set OPENAI_API_KEY or OPENAI_BASE_URL); "
                       "this is the offline extractive answer.")
-_FOLLOW_UP = re.compile(
-    r"^(and|but|what about|how about|which|who|where|when|why|how|did|does|was|were|is|are)\b.*"
-    r"|.*\b(it|its|they|them|their|he|him|his|she|her|there|that|this|those|these|the same|other)\b",
-    re.I,
-)
 
 
 @dataclass
@@ -130,6 +124,10 @@ class Engine:
             text = changes.answer_text(readings, [c.n for c in citations])
         else:
             text = extractive.answer_text(citations, found.asked.kind)
+        # The span leads the answer only when it comes from the sentence quoted first.
+        short = None if verdict.refused or readings else verdict.chosen[0].short
+        if short:
+            text = f"{short} — {text}"
         answer = Answer(
             question=question,
             text=text,
@@ -141,6 +139,8 @@ class Engine:
             notes=[changes.note(readings)] if readings else [],
             date_range=scope,
             confidence=verdict.confidence,
+            short_answer=short,
+            read_as=found.question if found.question != question else None,
         )
         if scope:
             answer.notes.extend(time_scope.notes(scope, verdict.chosen, verdict.refused))
@@ -180,12 +180,17 @@ class Engine:
         return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown))
 
     def _standalone(self, question: str, history: list[str], mode: str) -> str:
-        """The question made to stand on its own: condensed by the LLM in LLM mode, else by `with_context`."""
+        """The question made to stand on its own: condensed by the LLM in LLM mode, else by `follow_up.rewrite`."""
         if mode == "llm" and history:
             from qa.answer.llm import condense_question
 
             return condense_question([(earlier, "") for earlier in history], question, self.settings)
-        return with_context(question, history)
+        return follow_up.rewrite(question, history, lambda: self._previous_answer(history))
+
+    def _previous_answer(self, history: list[str]) -> tuple[str | None, str]:
+        """The last question's short answer and first quoted sentence, answered again (it costs a few ms)."""
+        previous = self.ask(history[-1], history=history[:-1], mode="extractive")
+        return previous.short_answer, previous.citations[0].quote if previous.citations else ""
 
     def _llm_answer(self, fallback: Answer, question: str, retrieved, on_token, on_restart) -> Answer:
         from qa.answer.llm import LLMUnavailable, llm_answer
@@ -241,20 +246,6 @@ def question_problem(question: str) -> str | None:
 def clean_question(question: str) -> str:
     """Control characters out, white space folded."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
-
-
-def with_context(question: str, history: list[str]) -> str:
-    """A follow-up that leans on the previous question carries that question's words along.
-
-    "Which country stayed away?" after "Where was the first 3+3 meeting held?" is retrieved as both together;
-    a question that names its own subject is left alone.
-    """
-    if not history:
-        return question
-    has_own_subject = len(names(question)) >= 2
-    if has_own_subject or not _FOLLOW_UP.match(question) or len(question.split()) > 14:
-        return question
-    return f"{question} ({history[-1]})"
 
 
 def resolve_mode(mode: str | None, settings: Settings) -> str:

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from qa.answer.answer_types import Asked, holds
+from qa.answer.answer_types import Asked, counts_focus, holds, short_answer
 from qa.index import Retrieved, Vocabulary, names, terms
 from qa.temporal import MONTHS, WEEKDAYS, resolve_relative
 from qa.types import Citation, Passage, ScoredPassage, Sentence
@@ -40,6 +40,8 @@ class Candidate:
     time_match: bool
     fragment: bool
     focus: float  # 1: the question's focus word is in the sentence, 0.5: only in the sentence before, 0: absent
+    focus_counted: bool  # a number of what was asked: "12,500 *spectators*", "700-kilometer" for "how long is"
+    short: str | None  # the span that answers on its own, when there is one (answer_types.short_answer)
     novelty: float  # the share of the sentence's terms that the question does not have
     names_found: float  # the share of the question's names the sentence (or the one before) mentions
     lexical_other: float  # lexical coverage of the question's words other than its names (what it says about them)
@@ -118,6 +120,8 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     ),
                     fragment=is_fragment(text),
                     focus=_share(asked.focus, own) or 0.5 * _share(asked.focus, context),
+                    focus_counted=counts_focus(text, asked),
+                    short=short_answer(asked, text, question),
                     novelty=sum(t not in question_terms for t in sentence_terms) / max(len(sentence_terms), 1),
                     names_found=_share(name_terms, context),
                     lexical_other=lexical_coverage(other_terms, own, vocabulary, retrieved.variants),

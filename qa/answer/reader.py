@@ -7,11 +7,13 @@ names, standardisation, coefficients; no pickle):
 - the ranker scores each candidate sentence; a softmax over the question's candidates gives the probability that
   each is the one that answers (a conditional logit: the sentences compete for one answer);
 - the answerability model reads the ranked list as a whole (how good the best sentence is, how far ahead, whether it
-  holds the kind of answer asked for, whether the question names something no passage mentions) and gives the
-  probability that the best sentence answers the question: the answer's `confidence`.
+  holds the kind of answer asked for and the question's focus, whether the question names something no passage
+  mentions) and gives the probability that the articles answer the question at all.
 
-A question is refused when that probability is below the threshold chosen on the dev split; a second sentence is
-quoted when the ranker rates it almost as high as the first (the ratio also chosen on dev).
+A question is refused when that probability is below the threshold chosen on the dev split. The answer's
+`confidence` is the probability that it is right: that the articles answer, times the ranker's probability that the
+quoted sentence is the one that does (for a refusal: that the articles do not answer). A second sentence is quoted when the ranker rates it almost as high as the
+first (the ratio also chosen on dev).
 """
 
 from __future__ import annotations
@@ -33,15 +35,17 @@ MODEL_PATH = Path(__file__).with_name("reader_model.json")
 # the others retrieved for the same question, which makes the scale of similarities comparable across questions).
 RANKER_FEATURES = (
     "dense", "dense_gap", "passage_dense", "passage_dense_gap", "lexical", "lexical_gap", "lexical_context",
-    "typed", *(f"typed_{kind}" for kind in KINDS), "focus", "focus_missing", "novelty", "names_found", "lexical_other", "bigrams", "previous_lexical",
+    "typed", *(f"typed_{kind}" for kind in KINDS), "focus", "focus_missing", "focus_counted", "novelty", "names_found", "lexical_other", "bigrams", "previous_lexical",
     "previous_dense", "has_number",
     "has_date", "rank_score", "passage_rank", "time_match", "fragment", "position", "words",
 )
 ANSWERABILITY_FEATURES = (
-    "best", "margin", "second", "best_lexical", "best_dense", "best_focus", "focus_asked", "best_typed",
-    "typed_in_top3", "best_names_found", "unknown_names", "best_rank_score", "kind_none",
-    *(f"kind_{kind}" for kind in KINDS),
+    "best", "margin", "best_lexical", "best_lexical_other", "best_bigrams", "best_dense", "best_focus",
+    "focus_asked", "best_focus_counted", "best_short", "short_in_top3", "best_typed", "typed_in_top3", "typed_focus_in_top3", "best_novelty",
+    "best_names_found", "unknown_names", "best_rank_score",
 )
+# No feature says which kind of question it is: that would learn how the question writers phrased their unanswerable
+# questions (many asked "how much did ... pay"), not whether the articles answer.
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class LinearModel:
 class ReaderModel:
     ranker: LinearModel
     answerability: LinearModel
-    refuse_below: float  # refuse when the answer's confidence is lower
+    refuse_below: float  # refuse when the probability that the articles answer is lower
     second_ratio: float  # quote a second sentence rated at least this share of the first
 
     def to_json(self, about: dict) -> dict:
@@ -113,7 +117,8 @@ class Verdict:
 
     ranked: list[Ranked]  # every candidate, best first
     chosen: list[Candidate]  # what the answer quotes (empty when refused)
-    confidence: float  # the probability that the best sentence answers the question
+    answerable: float  # the probability that the articles answer the question
+    confidence: float  # the probability that the answer is right
     refused: bool
 
 
@@ -131,7 +136,8 @@ def ranker_rows(found: list[Candidate], asked: Asked) -> np.ndarray:
             "passage_dense_gap": c.passage_dense - best_passage, "lexical": c.lexical,
             "lexical_gap": c.lexical - best_lexical, "lexical_context": c.lexical_with_context, "typed": c.typed,
             **{f"typed_{kind}": c.typed and asked.kind == kind for kind in KINDS},
-            "focus": c.focus, "focus_missing": bool(asked.focus) and not c.focus, "novelty": c.novelty,
+            "focus": c.focus, "focus_missing": bool(asked.focus) and not c.focus,
+            "focus_counted": c.focus_counted, "novelty": c.novelty,
             "names_found": c.names_found, "lexical_other": c.lexical_other, "bigrams": c.bigrams,
             "previous_lexical": c.previous_lexical, "previous_dense": c.previous_dense, "has_number": c.has_number, "has_date": c.has_date,
             "rank_score": c.rank_score, "passage_rank": 1.0 / (1 + c.passage_rank), "time_match": c.time_match,
@@ -143,22 +149,18 @@ def ranker_rows(found: list[Candidate], asked: Asked) -> np.ndarray:
 
 def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) -> np.ndarray:
     """The ANSWERABILITY_FEATURES of a question's ranked candidates."""
-    best = ranked[0].candidate if ranked else None
+    if not ranked:
+        return np.zeros((1, len(ANSWERABILITY_FEATURES)))
+    best, top3 = ranked[0].candidate, [r.candidate for r in ranked[:3]]
     values = {
-        "best": ranked[0].p if ranked else 0.0,
-        "second": ranked[1].p if len(ranked) > 1 else 0.0,
-        "margin": ranked[0].p - ranked[1].p if len(ranked) > 1 else (ranked[0].p if ranked else 0.0),
-        "best_lexical": best.lexical_with_context if best else 0.0,
-        "best_dense": best.dense if best else 0.0,
-        "best_focus": best.focus if best else 0.0,
-        "focus_asked": bool(asked.focus),
-        "best_typed": best.typed if best else False,
-        "typed_in_top3": any(r.candidate.typed for r in ranked[:3]),
-        "best_names_found": best.names_found if best else 0.0,
-        "unknown_names": min(unknown_names, 3),
-        "best_rank_score": best.rank_score if best else 0.0,
-        "kind_none": asked.kind is None,
-        **{f"kind_{kind}": asked.kind == kind for kind in KINDS},
+        "best": ranked[0].p, "margin": ranked[0].p - (ranked[1].p if len(ranked) > 1 else 0.0),
+        "best_lexical": best.lexical_with_context, "best_lexical_other": best.lexical_other,
+        "best_bigrams": best.bigrams, "best_dense": best.dense, "best_focus": best.focus,
+        "focus_asked": bool(asked.focus), "best_focus_counted": best.focus_counted,
+        "best_short": best.short is not None, "short_in_top3": any(c.short for c in top3), "best_typed": best.typed,
+        "typed_in_top3": any(c.typed for c in top3), "typed_focus_in_top3": any(c.typed and c.focus for c in top3),
+        "best_novelty": best.novelty, "best_names_found": best.names_found, "unknown_names": min(unknown_names, 3),
+        "best_rank_score": best.rank_score,
     }
     return np.asarray([[float(values[name]) for name in ANSWERABILITY_FEATURES]])
 
@@ -176,10 +178,11 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     model = model or load_model()
     ranked = rank(found, asked, model)
     if not ranked:
-        return Verdict([], [], 0.0, True)
-    confidence = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
-    if confidence < model.refuse_below:
-        return Verdict(ranked, [], confidence, True)
+        return Verdict([], [], 0.0, 0.0, True)
+    answerable = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
+    confidence = answerable * ranked[0].p
+    if answerable < model.refuse_below:  # "the articles do not answer" is right as often as they do not
+        return Verdict(ranked, [], answerable, 1.0 - answerable, True)
     best = ranked[0]
     chosen = [best.candidate]
     if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p:
@@ -187,4 +190,4 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     # Read in the article's order when both come from one article.
     lead = best.candidate.passage.doc
     chosen.sort(key=lambda c: (c.passage.doc != lead, c.passage.doc, c.sentence.start_line, c.sentence.start))
-    return Verdict(ranked, chosen, confidence, False)
+    return Verdict(ranked, chosen, answerable, confidence, False)

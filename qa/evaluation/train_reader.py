@@ -11,11 +11,13 @@ when it holds every fact the question requires (the same fact in a copied articl
    train questions; it chose the answering sentence more often than a pointwise or pairwise logistic regression or
    LightGBM's lambdarank in 5-fold cross-validation on the train and dev questions (docs/evaluation.md);
 2. the answerability model, a logistic regression over a question's ranked list, is fitted on all train questions,
-   each ranked by a ranker fitted without it (5 folds), so it learns how often the ranker's choice is right on
-   questions it has not seen; its label is "the best sentence answers the question";
+   each ranked by a ranker fitted without it (5 folds), so that it sees rankings as they are on new questions; its
+   label is "the articles answer the question" (it separated answerable from unanswerable questions better, AUC
+   0.81 against 0.75 in cross-validation, than the label "the best sentence is right");
 3. on dev: the refusal threshold that best separates unanswerable from answerable questions (refusals of
    unanswerable minus refusals of answerable) while refusing at most 10% of answerable ones, and the share of the
-   first sentence's probability at which a second sentence is quoted (best fact recall).
+   first sentence's probability at which a second sentence is quoted (best fact recall while the median answer
+   stays within 35 words).
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question id
 and the solver is deterministic.
@@ -40,6 +42,7 @@ TRAIN = {"bundled": ("articles.jsonl", "articles2-train.jsonl"), "bbc": ("bbc.js
 DEV = {"bundled": ("articles2-dev.jsonl",), "bbc": ("bbc2-dev.jsonl",)}
 FOLDS = 5
 MAX_FALSE_REFUSALS = 0.10
+MAX_MEDIAN_WORDS = 35  # answers stay short: a second sentence is quoted only while the median answer is this long
 REGULARISATION = 1.0  # sklearn's C for the answerability model, the inverse strength of its L2 penalty
 RANKER_L2 = 0.001  # the ranker's L2 penalty per question (5-fold cross-validation on train and dev: 0.001-0.01 best)
 
@@ -178,7 +181,7 @@ def fit_answerability(examples: list[Example]):
             if fold_of(e.id) == fold:
                 order = ranked(e, ranker)
                 rows.append(answerability_row(order, e.asked, e.unknown_names)[0])
-                labels.append(_best_is_right(e, order))
+                labels.append(e.answerable)
     return fit_linear(np.asarray(rows), np.asarray(labels, dtype=float), ANSWERABILITY_FEATURES)
 
 
@@ -240,10 +243,10 @@ def train(bbc: Path, work: Path) -> tuple[object, dict]:
     answerability = fit_answerability(train_set)
     threshold = choose_threshold(dev_set, ranker, answerability)
     best_ratio, best_facts = 1.01, -1.0
-    for ratio in (0.5, 0.6, 0.7, 0.8, 0.9, 1.01):  # 1.01: never a second sentence
-        facts = evaluate(dev_set, ReaderModel(ranker, answerability, threshold, ratio))["facts"]
-        if facts > best_facts + 0.005:  # a second sentence must pay for its words
-            best_ratio, best_facts = ratio, facts
+    for ratio in (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):  # 1.01: never a second sentence
+        metrics = evaluate(dev_set, ReaderModel(ranker, answerability, threshold, ratio))
+        if metrics["facts"] > best_facts and metrics["median_words"] <= MAX_MEDIAN_WORDS:
+            best_ratio, best_facts = ratio, metrics["facts"]
     model = ReaderModel(ranker, answerability, threshold, best_ratio)
     about = {
         "command": "python -m qa.evaluation.train_reader",
