@@ -231,8 +231,8 @@ def test_deleted_store_is_recreated(tmp_path, bundled_articles, settings_for):
     settings = settings_for(folder, store, answer_mode="extractive")
     engine = Engine(settings)  # opens an empty index in a new folder
     assert store.is_dir() and engine.manifest == {}
-    empty = engine.ask("Who did Bayramov meet in Tehran?")
-    assert empty.refused and empty.citations == []
+    with pytest.raises(StoreError, match="is empty: build it with `qa ingest`"):  # an error, never a refusal
+        engine.ask("Who did Bayramov meet in Tehran?")
     report = ingest(settings)
     assert report.changed == 1 and report.articles == 1
     engine.refresh()

@@ -106,6 +106,11 @@ class Engine:
             return Answer(question=question, text=problem, citations=[], refused=True, passages=[],
                           mode="extractive", timings_ms={"retrieve": 0.0, "answer": 0.0, "total": 0.0},
                           notes=[problem])
+        if not self._manifest:
+            where = f"{self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.server_mode \
+                else str(self.settings.store_dir)
+            raise EmptyIndexError(f"the index at {where} is empty: build it with `qa ingest` (articles folder: "
+                                  f"{self.settings.articles_dir})")
         question = clean_question(question)
         asked_for_llm = (mode or self.settings.answer_mode) == "llm"
         mode = resolve_mode(mode, self.settings)
@@ -271,7 +276,25 @@ def get_engine(settings: Settings | None = None, retrieval: str = "hybrid") -> E
         return _engines[key]
 
 
+def ready_engine(settings: Settings | None = None, announce: Callable[[str], None] | None = None) -> Engine:
+    """The warm engine, with the index built first when it is empty (the first run), as `qa ask` does."""
+    from qa.ingest import ingest
+
+    engine = get_engine(settings)
+    if not engine.manifest:
+        if announce:
+            announce(f"the index is empty: ingesting {engine.settings.articles_dir} first ...")
+        report = ingest(engine.settings, progress=announce is not None)
+        if announce:
+            for skipped in report.skipped:
+                announce(f"WARNING: skipped {skipped.doc}: {skipped.reason}")
+            announce(report.summary())
+        engine.refresh()
+    return engine
+
+
 def ask(question: str, **options) -> Answer:
-    """Answer one question with the configured index: `qa.ask("...", top_k=6, mode="extractive")`."""
+    """Answer one question with the configured index, building it first if it is empty:
+    `qa.ask("...", top_k=6, mode="extractive")`."""
     settings = options.pop("settings", None)
-    return get_engine(settings).ask(question, **options)
+    return ready_engine(settings).ask(question, **options)

@@ -14,15 +14,15 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from qa.index import names
+from qa.index import DEMONYMS, names
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
-_LEANS_ON_CONTEXT = re.compile(
-    r"^(what about|how about|which|who|where|when|why|how|did|does|was|were|is|are)\b.*"
-    r"|.*\b(it|its|they|them|their|there|that|this|those|these|the same|other)\b",
-    re.I,
-)
+# A short question ("Which country stayed away?", "What about Russia?") or one that points back ("... that day?").
+_SHORT_QUESTION = re.compile(r"^(what about|how about|which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b",
+                             re.I)
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|there|that|this|those|these|the same|other)\b", re.I)
+SHORT_WORDS = 5
 # A person's full name: two or more capitalised words, with the particles names carry.
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:(?:bin|al|de|van|von|der)\s+)?[A-Z][\w'’-]+)+")
 _NOT_A_PERSON = re.compile(r"^(The|In|On|At|For|But|And|Earlier|Meanwhile|According)\b")
@@ -38,9 +38,12 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
         person = _person(*previous_answer(), history[-1])
         if person:
             return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
-    has_own_subject = len(names(own)) >= 1 and len(own.split()) >= 4
-    if has_own_subject or not _LEANS_ON_CONTEXT.match(own) or len(own.split()) > 14:
-        return own[:1].upper() + own[1:] if own != question else question
+    own = own[:1].upper() + own[1:] if own != question else question
+    words = len(own.split())
+    has_own_subject = len(names(own)) >= 1 and words >= 4
+    leans = (words <= SHORT_WORDS and _SHORT_QUESTION.match(own)) or _POINTS_BACK.search(own)
+    if has_own_subject or not leans or words > 14:
+        return own
     return f"{own} ({history[-1]})"
 
 
@@ -61,7 +64,7 @@ _ROLE_WORD = re.compile(r"^(\w+['’]s|Foreign|Prime|Deputy|Vice|Minister|Presid
 def _without_role(name: str) -> str:
     """"Azerbaijan's Foreign Minister Jeyhun Bayramov" -> "Jeyhun Bayramov"."""
     words = name.split()
-    while len(words) > 2 and _ROLE_WORD.match(words[0]):
+    while len(words) > 2 and (_ROLE_WORD.match(words[0]) or words[0].lower() in DEMONYMS):
         words.pop(0)
     return " ".join(words)
 

@@ -40,12 +40,13 @@ RANKER_FEATURES = (
     "has_date", "rank_score", "passage_rank", "time_match", "fragment", "position", "words",
 )
 ANSWERABILITY_FEATURES = (
-    "best", "margin", "best_lexical", "best_lexical_other", "best_bigrams", "best_dense", "best_focus",
-    "focus_asked", "best_focus_counted", "best_short", "short_in_top3", "best_typed", "typed_in_top3", "typed_focus_in_top3", "best_novelty",
-    "best_names_found", "unknown_names", "best_rank_score",
+    "best", "margin", "best_dense", "best_lexical", "best_typed", "best_short", "best_focus", "unknown_names",
 )
-# No feature says which kind of question it is: that would learn how the question writers phrased their unanswerable
-# questions (many asked "how much did ... pay"), not whether the articles answer.
+# Few features, each one that should make an answer more likely (or, unknown names, less). No feature says which
+# kind of question it is: that would learn how the question writers phrased their unanswerable questions (many
+# asked "how much did ... pay"), not whether the articles answer. Word-overlap features beyond `best_lexical` were
+# dropped: near-miss questions reuse their article's words, so in a linear model they learned "the more the
+# question matches a sentence, the less it is answered", which is true of the training questions, not of users'.
 
 
 @dataclass(frozen=True)
@@ -151,16 +152,11 @@ def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) ->
     """The ANSWERABILITY_FEATURES of a question's ranked candidates."""
     if not ranked:
         return np.zeros((1, len(ANSWERABILITY_FEATURES)))
-    best, top3 = ranked[0].candidate, [r.candidate for r in ranked[:3]]
+    best = ranked[0].candidate
     values = {
         "best": ranked[0].p, "margin": ranked[0].p - (ranked[1].p if len(ranked) > 1 else 0.0),
-        "best_lexical": best.lexical_with_context, "best_lexical_other": best.lexical_other,
-        "best_bigrams": best.bigrams, "best_dense": best.dense, "best_focus": best.focus,
-        "focus_asked": bool(asked.focus), "best_focus_counted": best.focus_counted,
-        "best_short": best.short is not None, "short_in_top3": any(c.short for c in top3), "best_typed": best.typed,
-        "typed_in_top3": any(c.typed for c in top3), "typed_focus_in_top3": any(c.typed and c.focus for c in top3),
-        "best_novelty": best.novelty, "best_names_found": best.names_found, "unknown_names": min(unknown_names, 3),
-        "best_rank_score": best.rank_score,
+        "best_dense": best.dense, "best_lexical": best.lexical_with_context, "best_typed": best.typed,
+        "best_short": best.short is not None, "best_focus": best.focus, "unknown_names": min(unknown_names, 3),
     }
     return np.asarray([[float(values[name]) for name in ANSWERABILITY_FEATURES]])
 
