@@ -15,8 +15,8 @@ from qa.temporal import MONTH_WORDS, WEEKDAYS
 _WANTS = [
     ("date", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
     ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure)|by how much)\b", re.I)),
-    ("person", re.compile(r"\b(who|whom|whose|(which|what)( \w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
-    ("place", re.compile(r"\b(where|(which|what)( \w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
+    ("person", re.compile(r"\b(who|whom|whose|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
+    ("place", re.compile(r"\b(where|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
     ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
     # "Which comics ...", "what company ...": some other named thing, when none of the kinds above fits.
     ("name", re.compile(r"\b((which|what)\s+(?!(is|was|are|were|did|does|do|has|have|had|will|would|can|could|"
@@ -120,6 +120,8 @@ def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
     if kind == "number" and focus and len(spans) > 1:
         near = [m for m in spans if set(terms(sentence[m.end():m.end() + 30])[:3]) & set(focus)]
         spans = near or spans
+    if len(spans) > 1 and spans[0].start() == 0 and " " not in spans[0].group(0).strip():
+        spans = spans[1:]  # a capitalised first word is as likely a common word ("Based on ...") as a name
     if len(spans) != 1:
         return None
     span = spans[0].group(0).strip()

@@ -18,13 +18,7 @@ from qa.answer import extractive, follow_up, reader
 from qa.answer.answer_types import Asked, asked
 from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
-from qa.index import (
-    ManifestEntry,
-    Retrieved,
-    Retriever,
-    embedder_from_settings,
-    server_errors,
-)
+from qa.index import EmptyIndexError, ManifestEntry, Retrieved, Retriever, embedder_from_settings, server_errors
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
 from qa.types import Answer, Citation, DateRange

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from qa.index import DEMONYMS, names
+from qa.index import names
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
@@ -57,16 +57,16 @@ def _person(short: str | None, quote: str, previous_question: str) -> str | None
     return given[0] if len(given) == 1 else None
 
 
-_ROLE_WORD = re.compile(r"^(\w+['’]s|Foreign|Prime|Deputy|Vice|Minister|President|Secretary|Chancellor|Chairman|Chief|"
-                        r"Executive|Director|General|Governor|Mayor|Senator|Ambassador|Spokesman|Mr|Mrs|Ms|Dr|Sir)$")
+_ROLE_WORD = re.compile(r"^(Minister|President|Secretary|Chancellor|Chairman|Chairwoman|Chief|Executive|Director|"
+                        r"General|Governor|Mayor|Senator|Ambassador|Spokesman|Spokeswoman|Leader|Commissioner|"
+                        r"Manager|Coach|Captain|King|Queen|Prince|Mr|Mrs|Ms|Dr|Sir)$")
 
 
 def _without_role(name: str) -> str:
-    """"Azerbaijan's Foreign Minister Jeyhun Bayramov" -> "Jeyhun Bayramov"."""
+    """"Azerbaijan's Foreign Minister Jeyhun Bayramov" -> "Jeyhun Bayramov": what stands before the last title."""
     words = name.split()
-    while len(words) > 2 and (_ROLE_WORD.match(words[0]) or words[0].lower() in DEMONYMS):
-        words.pop(0)
-    return " ".join(words)
+    cut = max((i + 1 for i, word in enumerate(words[:-2]) if _ROLE_WORD.match(word)), default=0)
+    return " ".join(words[cut:])
 
 
 def _replace(pronoun: str, person: str) -> str:

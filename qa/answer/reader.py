@@ -10,7 +10,8 @@ names, standardisation, coefficients; no pickle):
   holds the kind of answer asked for and the question's focus, whether the question names something no passage
   mentions) and gives the probability that the articles answer the question at all.
 
-A question is refused when that probability is below the threshold chosen on the dev split. The answer's
+A question is refused when that probability is below the threshold chosen on the dev split, and always when it
+asks for a number or a date and the best sentence holds none. The answer's
 `confidence` is the probability that it is right: that the articles answer, times the ranker's probability that the
 quoted sentence is the one that does (for a refusal: that the articles do not answer). A second sentence is quoted when the ranker rates it almost as high as the
 first (the ratio also chosen on dev).
@@ -30,6 +31,7 @@ from qa.answer.answer_types import KINDS, Asked
 from qa.answer.extractive import Candidate
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
+MEASURED = ("number", "date")  # kinds whose answer must be in the best sentence as a number or a date
 
 # The candidate's signals, and the same relative to the best candidate of the question (a sentence is judged against
 # the others retrieved for the same question, which makes the scale of similarities comparable across questions).
@@ -176,6 +178,8 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     if not ranked:
         return Verdict([], [], 0.0, 0.0, True)
     answerable = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
+    if asked.kind in MEASURED and not ranked[0].candidate.typed:
+        answerable = 0.0  # "how many ...?" and the best sentence has no number: whatever it says, not that
     confidence = answerable * ranked[0].p
     if answerable < model.refuse_below:  # "the articles do not answer" is right as often as they do not
         return Verdict(ranked, [], answerable, 1.0 - answerable, True)
