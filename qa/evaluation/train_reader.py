@@ -1,6 +1,7 @@
 """Fit the reader (qa/answer/reader.py) on the train split, choose its thresholds on the dev split, write its model.
 
     python -m qa.evaluation.train_reader [--bbc ../shared/corpora/bbc] [--work store/chroma-train] [--out PATH]
+    python -m qa.evaluation.train_reader --cross-validate     # 5-fold cross-validation on train + dev, no model written
 
 It indexes the bundled articles and the BBC corpus (incrementally, under --work), asks every train and dev question
 through the real retrieval, and labels each retrieved sentence: it holds the answer when it covers a gold line, or
@@ -233,6 +234,19 @@ def choose_threshold(examples: list[Example], ranker, answerability) -> float:
     return best
 
 
+def choose_ratio(examples: list[Example], model) -> float:
+    """The share of the best sentence's probability at which a second sentence is quoted: the best fact recall
+    while the median answer stays within MAX_MEDIAN_WORDS (1.01: never)."""
+    import dataclasses
+
+    best_ratio, best_facts = 1.01, -1.0
+    for ratio in (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):
+        metrics = evaluate(examples, dataclasses.replace(model, second_ratio=ratio))
+        if metrics["facts"] > best_facts and metrics["median_words"] <= MAX_MEDIAN_WORDS:
+            best_ratio, best_facts = ratio, metrics["facts"]
+    return best_ratio
+
+
 def train(bbc: Path, work: Path) -> tuple[object, dict]:
     from qa.answer.reader import ReaderModel
 
@@ -242,12 +256,8 @@ def train(bbc: Path, work: Path) -> tuple[object, dict]:
     ranker = fit_ranker(train_set)
     answerability = fit_answerability(train_set)
     threshold = choose_threshold(dev_set, ranker, answerability)
-    best_ratio, best_facts = 1.01, -1.0
-    for ratio in (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):  # 1.01: never a second sentence
-        metrics = evaluate(dev_set, ReaderModel(ranker, answerability, threshold, ratio))
-        if metrics["facts"] > best_facts and metrics["median_words"] <= MAX_MEDIAN_WORDS:
-            best_ratio, best_facts = ratio, metrics["facts"]
-    model = ReaderModel(ranker, answerability, threshold, best_ratio)
+    model = ReaderModel(ranker, answerability, threshold, 1.01)
+    model = ReaderModel(ranker, answerability, threshold, choose_ratio(dev_set, model))
     about = {
         "command": "python -m qa.evaluation.train_reader",
         "train": {corpus: list(sets) for corpus, sets in TRAIN.items()},
@@ -256,6 +266,37 @@ def train(bbc: Path, work: Path) -> tuple[object, dict]:
         "dev_metrics": {corpus: evaluate([e for e in dev_set if e.corpus == corpus], model) for corpus in DEV},
     }
     return model, about
+
+
+def cross_validate(bbc: Path, work: Path) -> dict:
+    """The reader's metrics on questions it was not fitted on: 5 folds of the train and dev questions (by question id);
+    each fold is read by a ranker and answerability model fitted on the other four, with the threshold and the
+    second-sentence ratio chosen on those four."""
+    from qa.answer.reader import ReaderModel
+
+    found = engines(bbc, work)
+    pool = [e for split in (TRAIN, DEV) for corpus, sets in split.items() for e in collect(corpus, sets, found[corpus])]
+    held_out: dict[str, list] = {corpus: [] for corpus in TRAIN}
+    for fold in range(FOLDS):
+        fitting = [e for e in pool if fold_of(e.id) != fold]
+        ranker, answerability = fit_ranker(fitting), fit_answerability(fitting)
+        model = ReaderModel(ranker, answerability, choose_threshold(fitting, ranker, answerability), 1.01)
+        model = ReaderModel(ranker, answerability, model.refuse_below, choose_ratio(fitting, model))
+        for e in pool:
+            if fold_of(e.id) == fold:
+                held_out[e.corpus].append((e, model))
+    return {corpus: evaluate_each(rows) for corpus, rows in held_out.items()}
+
+
+def evaluate_each(rows: list) -> dict:
+    """`evaluate` over questions that each carry their own model."""
+    parts = [(evaluate([e], model), e) for e, model in rows]
+    answerable = [m for m, e in parts if e.answerable]
+    unanswerable = [m for m, e in parts if not e.answerable]
+    mean = lambda xs: round(sum(xs) / max(len(xs), 1), 3)  # noqa: E731
+    return {"questions": len(parts), "top1": mean([m["top1"] for m in answerable]),
+            "facts": mean([m["facts"] for m in answerable]), "refusal": mean([m["refusal"] for m in unanswerable]),
+            "false_refusals": mean([m["false_refusals"] for m in answerable])}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -267,10 +308,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "store" / "chroma-train",
                         help="where the two indexes are built")
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="the model file to write")
+    parser.add_argument("--cross-validate", action="store_true",
+                        help="report 5-fold cross-validation on the train and dev questions instead of fitting")
     args = parser.parse_args(argv)
     if not args.bbc.is_dir():
         print(f"the BBC corpus is not at {args.bbc}: pass --bbc DIR", file=sys.stderr)
         return 1
+    if args.cross_validate:
+        print(json.dumps(cross_validate(args.bbc, args.work), indent=1))
+        return 0
     model, about = train(args.bbc, args.work)
     args.out.write_text(json.dumps(model.to_json(about), indent=1) + "\n", encoding="utf-8")
     print(json.dumps(about["dev_metrics"], indent=1))
