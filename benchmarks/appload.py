@@ -17,7 +17,7 @@ from pathlib import Path
 from qa.evaluation import free_port, stop, wait_for_http
 
 REPO = Path(__file__).resolve().parent.parent
-QUESTIONS = REPO / "tests" / "questions" / "articles.jsonl"
+QUESTIONS = REPO / "qa" / "evaluation" / "questions" / "articles.jsonl"
 
 
 @dataclass

@@ -4,7 +4,7 @@
     python benchmarks/load.py --clients 8 --each 10
 
 Starts `python app.py` (extractive mode) over a fresh temporary index of the bundled articles, asks every question
-of tests/questions/articles.jsonl once from a single client (the reference answers, and the latency without
+of qa/evaluation/questions/articles.jsonl once from a single client (the reference answers, and the latency without
 contention), then starts all clients together, each asking its questions in turn with no pause. A latency is the
 wall time of one `Client.predict` call, queueing in the app included. Prints p50/p95/p99/max for both runs, the
 throughput, answers that differ from the reference, errors, and the load average (other work on the machine

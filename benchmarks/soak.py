@@ -4,7 +4,7 @@
     python benchmarks/soak.py --minutes 2 --clients 2 --every 5
 
 Starts `python app.py` (extractive mode) over a fresh temporary index of the bundled articles, then runs `--clients`
-gradio_client clients that ask without pause: the questions of tests/questions/articles.jsonl in turn, every other
+gradio_client clients that ask without pause: the questions of qa/evaluation/questions/articles.jsonl in turn, every other
 one with a request number appended, so that a cache keyed by question text would grow without bound and show here.
 Prints the RSS samples, start / end / peak RSS, the slope of RSS over time (least squares, after the first minute of
 warm-up), the questions answered and the errors. Not run in CI.

@@ -107,17 +107,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from qa.answer import get_engine
-    from qa.ingest import ingest
+    from qa.answer import ready_engine
 
-    settings = _settings()
-    engine = get_engine(settings)
-    if not engine.manifest:
-        print(f"the index is empty: ingesting {settings.articles_dir} first ...", file=sys.stderr)
-        report = ingest(settings, progress=True)
-        _report_skipped(report)
-        print(report.summary(), file=sys.stderr)
-        engine.refresh()
+    engine = ready_engine(_settings(), announce=lambda line: print(line, file=sys.stderr))
     answer = engine.ask(args.question, top_k=args.top_k, mode=args.mode, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))

@@ -87,6 +87,9 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # visible remarks: fallbacks, facts that changed over time
     id: str | None = None
     date_range: DateRange | None = None  # the time the sources were restricted to or ranked by
+    confidence: float | None = None  # the reader's probability that the answer is right (extractive answers)
+    short_answer: str | None = None  # the span that answers ("700-kilometer"), when the question asks for one
+    read_as: str | None = None  # the question as rewritten from the conversation, when it was
 
     def to_json(self) -> dict:
         """The answer object of CONTRACT.md (plus extra fields)."""
@@ -102,6 +105,9 @@ class Answer:
             "date_range": self.date_range.to_json() if self.date_range else None,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+        for name in ("confidence", "short_answer", "read_as"):
+            if getattr(self, name) is not None:
+                data[name] = round(self.confidence, 4) if name == "confidence" else getattr(self, name)
         if self.id is not None:
             data = {"id": self.id, **data}
         return data

@@ -133,9 +133,7 @@ def test_answer_with_citation(app, client):
     "question",
     [
         "Who won the 2018 football World Cup?",
-        pytest.param("What is the population of Baku?", marks=pytest.mark.xfail(
-            reason="pipeline: answers with a Karabakh 'populated by Armenians' sentence instead of refusing "
-                   "(qa/answer/extractive.py refusal threshold); reported to the lead", strict=False)),
+        "What is the population of Baku?",  # the articles say Karabakh is "populated only by Armenians": no number
     ],
 )
 def test_refusal(client, question):
@@ -145,13 +143,18 @@ def test_refusal(client, question):
     assert "related" in answer  # passages offered for checking (may be empty)
 
 
-def test_follow_up_uses_the_previous_question(client):
-    first_question = "Where was the first 3+3 meeting held?"
-    first = ask(client, first_question)
-    assert "Moscow" in first["answer"] or "Russian capital" in first["answer"]
-    follow_up = ask(client, "Which country stayed away?", history=[first_question])
-    assert not follow_up["refused"]
-    assert "Georgia" in follow_up["answer"]
+def test_follow_ups_are_read_with_the_conversation(client):
+    """Three turns: "he" and "him" stand for the person the previous answer was about, and the answer says how the
+    question was read."""
+    turns = ["Who is Azerbaijan's foreign minister?", "When did he visit Tehran?", "Who received him there?"]
+    first = ask(client, turns[0])
+    assert "Bayramov" in first["answer"] and "read_as" not in first
+    second = ask(client, turns[1], history=turns[:1])
+    assert second["read_as"] == "When did Jeyhun Bayramov visit Tehran?"
+    assert "July 4" in second["answer"] and not second["refused"]
+    third = ask(client, turns[2], history=turns[:2])
+    assert third["read_as"] == "Who received Jeyhun Bayramov there?"
+    assert "Raisi" in third["answer"]
 
 
 def test_llm_mode_without_a_model_falls_back_visibly(client):

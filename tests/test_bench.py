@@ -28,7 +28,7 @@ def test_bench_on_the_bundled_articles_writes_results_table_and_plot(tmp_path):
     assert cold["seconds"] > 0 and 0 < cold["embedded"] <= cold["sentences"] and cold["rss_mb"] > 0
     again = results["bundled/ours/embedded/ingest-unchanged"]
     assert again["changed"] == 0 and again["wall_s"] > 0
-    questions = sum(1 for line in (REPO / "tests" / "questions" / "articles.jsonl").open() if line.strip())
+    questions = sum(1 for line in (REPO / "qa" / "evaluation" / "questions" / "articles.jsonl").open() if line.strip())
     for system in SYSTEMS:
         query = results[f"bundled/{system}/embedded/query"]
         assert query["questions"] == questions

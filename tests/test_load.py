@@ -1,6 +1,6 @@
 """Load: 50 gradio_client clients at once against the real app (`python app.py` on a free loopback port), 20
 questions each, 1,000 in all. Every answer must be the one a single client gets for the same question (the same
-text, the same cited files, lines and quotes), and none may fail. Each question of tests/questions/articles.jsonl is
+text, the same cited files, lines and quotes), and none may fail. Each question of qa/evaluation/questions/articles.jsonl is
 asked about seven times, by different clients at different moments.
 
 Latency is not asserted here (a timed test only measures the machine); benchmarks/load.py runs the same driver,

@@ -1,8 +1,10 @@
 import json
+import re
 
 import pytest
 
-from qa.evaluation.questionset import ResolveError, load_questions, main, resolve
+from qa.config import PROJECT_ROOT
+from qa.evaluation.questionset import ResolveError, load_questions, main, resolve, split_of
 from qa.types import GoldSource, Question
 
 ARTICLE = "Title line\n\nTehran and Baku share a 700-kilometer border.\nThe border is long.\nThe border is long."
@@ -110,3 +112,38 @@ def test_load_questions_errors(tmp_path, lines, problem):
     with pytest.raises(ValueError) as exc:
         load_questions(path)
     assert str(path) in str(exc.value) and problem in str(exc.value)
+
+
+SETS = PROJECT_ROOT / "qa" / "evaluation" / "questions"
+
+
+# The reader's question sets: every near-miss is checked against its article --------------------------------------
+NEAR_MISS_SETS = [("articles2.src.jsonl", PROJECT_ROOT / "store" / "articles"),
+                  ("bbc2.src.jsonl", PROJECT_ROOT.parent / "shared" / "corpora" / "bbc")]
+
+
+@pytest.mark.parametrize("name, articles", NEAR_MISS_SETS)
+def test_unanswerable_near_misses_ask_for_what_their_article_lacks(name, articles):
+    """Each unanswerable question names the article it is about (`near`) and patterns for the detail it asks for
+    (`absent`), and none of them occurs in that article: the guard that a near-miss is really not answered there."""
+    if not articles.is_dir():
+        pytest.skip(f"the corpus is not at {articles}")
+    rows = [json.loads(line) for line in (SETS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    near_misses = [r for r in rows if not r["answerable"]]
+    assert len(near_misses) >= 0.2 * len(rows)
+    for row in near_misses:
+        assert row.get("near") and row.get("absent"), row["id"]
+        text = (articles / row["near"]).read_text(encoding="utf-8")
+        for pattern in row["absent"]:
+            assert re.search(pattern, text, re.I) is None, (row["id"], pattern)
+
+
+def test_the_split_is_fixed_by_article():
+    """All questions about one article are in one split, and the split files are what `split` writes now."""
+    splits = {}
+    for part in ("train", "dev", "test"):
+        for row in (json.loads(line) for line in (SETS / f"bbc2-{part}.jsonl").read_text().splitlines() if line):
+            for source in row["sources"][:1]:
+                splits.setdefault(source["doc"], set()).add(part)
+    assert splits and all(len(parts) == 1 for parts in splits.values())
+    assert all(split_of(doc) in parts for doc, parts in splits.items())

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.evaluation.local_servers import free_port
 from qa.evaluation import local_servers
+from qa.evaluation.local_servers import free_port
 from qa.index.store import StoreError
 from qa.ingest.sync import ingest, open_collections
 

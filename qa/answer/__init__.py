@@ -4,12 +4,12 @@
 says what a question asks for; `extractive` quotes the sentences that answer (the offline default); `llm` asks any
 OpenAI-compatible model and checks its citations.
 
-Exports: `Engine`, `get_engine`, `ask`, `QuestionError`, `resolve_mode`.
+Exports: `Engine`, `get_engine`, `ready_engine`, `ask`, `QuestionError`, `resolve_mode`.
 """
 
 from qa._lazy import exports
 
 __getattr__, __dir__ = exports(__name__, {
-    "Engine": "engine", "get_engine": "engine", "ask": "engine", "QuestionError": "engine", "resolve_mode": "engine",
+    "Engine": "engine", "get_engine": "engine", "ready_engine": "engine", "ask": "engine", "QuestionError": "engine", "resolve_mode": "engine",
 })
 __all__ = __dir__()

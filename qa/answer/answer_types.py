@@ -7,21 +7,26 @@ A sentence that holds the wanted kind is preferred; one that only repeats the qu
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from qa.temporal import MONTHS
+from qa.index import terms
+from qa.temporal import MONTH_WORDS, WEEKDAYS
 
 _WANTS = [
     ("date", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
-    ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often)|what (number|percentage|share|proportion|amount|size|length|distance|value|price)|by how much)\b", re.I)),
-    ("person", re.compile(r"\b(who|whom|whose|(which|what)( \w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
-    ("place", re.compile(r"\b(where|(which|what)( \w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
+    ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure)|by how much)\b", re.I)),
+    ("person", re.compile(r"\b(who|whom|whose|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
+    ("place", re.compile(r"\b(where|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
     ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
+    # "Which comics ...", "what company ...": some other named thing, when none of the kinds above fits.
+    ("name", re.compile(r"\b((which|what)\s+(?!(is|was|are|were|did|does|do|has|have|had|will|would|can|could|"
+                        r"happened|made|kind|sort|type)\b)[a-z]|what (is|was|are|were) the (name|title)s?\b)", re.I)),
 ]
+KINDS = tuple(kind for kind, _ in _WANTS)
 
-_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _DATE = re.compile(
-    rf"\b((19|20)\d\d|({_MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({_MONTH_WORDS})|"
-    r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|(last|next|this|earlier this|later this) "
+    rf"\b((19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
+    rf"({'|'.join(WEEKDAYS)})|(last|next|this|earlier this|later this) "
     r"(year|month|week)|yesterday|today|tomorrow)\b",
     re.I,
 )
@@ -33,13 +38,15 @@ _NUMBER = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z'’-]+(?:\s+(?:[A-Z][a-z'’-]+|bin|al|de|van|von))+")
 _TITLE = re.compile(r"\b(president|minister|spokes(man|woman|person)|speaker|secretary|chairman|chief|director|"
                     r"ambassador|official|mr|mrs|ms|dr|king|queen|prince|general|council|ministry|agency|company)\b", re.I)
+_YEARS = re.compile(r"\b(1[89]|20)\d\d(s|'s)?\b")
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
 _PLACE = re.compile(r"\b(in|at|to|from|near|inside|outside|across)\s+(the\s+)?[A-Z][\w'’-]+")
 _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so that|after|since|amid|following|"
                      r"led to|caused|prompted|reason)\b", re.I)
 
 
 # A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ...").
-_CLAUSE_START = re.compile(r"(?:^|[,.;:?!]\s*|\b(?:and|or|but)\s+)\W*(?:(?:on|in|for|at|by|from|to|since|until|of|with)\s+)?", re.I)
+_CLAUSE_START = re.compile(r"(?:^|[,.;:?!]\s*|\b(?:and|or|but)\s+)\W*(?:(?:on|in|for|at|by|from|to|since|until|of|with|through|under|during|after|before|about|into|over|among)\s+)?", re.I)
 
 
 def wanted(question: str) -> str | None:
@@ -56,17 +63,145 @@ def holds(kind: str | None, sentence: str, question: str) -> bool:
         return False
     if kind == "date":
         return _new_matches(_DATE, sentence, question)
-    if kind == "number":
-        return _new_matches(_NUMBER, sentence, question)
+    if kind == "number":  # a year or a decade is a date, not an amount
+        return _new_matches(_NUMBER, _YEARS.sub(" ", sentence), question)
     if kind == "person":
         return _new_matches(_NAME, sentence, question) or bool(_TITLE.search(sentence))
     if kind == "place":
         return _new_matches(_PLACE, sentence, question) or _new_matches(_NAME, sentence, question)
     if kind == "reason":
         return bool(_REASON.search(sentence))
+    if kind == "name":
+        return any(word.lower() not in question.lower() for word in _CAPITALISED.findall(sentence, 1))
     return False
+
+
+def counts_focus(sentence: str, asked: Asked) -> bool:
+    """Whether the sentence gives a number of what was asked: one just before the question's focus word ("246,570 ID
+    fraud *cases*" for "how many cases"), or one in the unit of the measure asked for ("700-kilometer" for "how
+    long is the border")."""
+    if asked.unit:
+        for number in re.finditer(r"\d[\d,.]*", sentence):
+            unit = re.match(r"\s?(-?[a-z-]+)", sentence[number.end():], re.I)
+            if unit and _UNITS[asked.unit].match(unit.group(1)):
+                return True
+    if not asked.focus:
+        return False
+    words = re.findall(r"[\w'’.,%-]+", sentence)
+    for i, word in enumerate(words):
+        if set(terms(word)) & set(asked.focus) and any(_NUMBER.search(w) for w in words[max(0, i - 3):i]):
+            return True
+    return False
+
+
+# Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
+# "12,500 spectators"), a date, a run of capitalised words (a name).
+_AMOUNT = re.compile(
+    r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?(?:%|per ?cent|bn|m|k|billion|million|thousand|"
+    r"trillion|hundred)|-[a-z]+)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred))?", re.I)
+_FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
+_SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
+
+
+def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
+    """The span of `sentence` that answers a question asking for a number, date, person, place or name, when there
+    is exactly one span of that kind the question does not already give (or one just before the focus word: "12,500
+    *spectators*"); else None. The span is an exact substring of the sentence."""
+    kind, focus = asked.kind, asked.focus
+    pattern = _SHORT_KINDS.get(kind or "")
+    if pattern is None:
+        return None
+    given = question.lower()
+    spans = [m for m in pattern.finditer(sentence) if m.group(0).lower() not in given
+             and m.group(0).lower().strip() not in _SPAN_NOISE and not _in_brackets(sentence, m.start())]
+    if kind == "number" and asked.unit and len(spans) > 1:
+        spans = [m for m in spans if counts_focus(m.group(0), asked)] or spans
+    if kind == "number" and focus and len(spans) > 1:
+        near = [m for m in spans if set(terms(sentence[m.end():m.end() + 30])[:3]) & set(focus)]
+        spans = near or spans
+    if len(spans) > 1 and spans[0].start() == 0 and " " not in spans[0].group(0).strip():
+        spans = spans[1:]  # a capitalised first word is as likely a common word ("Based on ...") as a name
+    if len(spans) != 1:
+        return None
+    span = spans[0].group(0).strip()
+    first, _, rest = span.partition(" ")
+    if rest and first.lower() in _SPAN_NOISE:  # "But Alain Terzian" -> "Alain Terzian"
+        span = rest
+    if kind == "number" and focus:  # "12,500" -> "12,500 spectators" when the focus word follows
+        after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[spans[0].end():])
+        if after and set(terms(after.group(1))) & set(focus):
+            words = after.group(1).split()
+            span += " " + " ".join(words[:next(i for i, w in enumerate(words) if set(terms(w)) & set(focus)) + 1])
+    return span
+
+
+def _in_brackets(text: str, at: int) -> bool:
+    """Inside parentheses: a conversion or an aside ("dollars 11.5bn (pounds 6.1bn)"), not the answer."""
+    return text.rfind("(", 0, at) > text.rfind(")", 0, at)
+
+
+# Capitalised words that start clauses or stand for the reporter, not for an answer.
+_SPAN_NOISE = {"he", "she", "it", "they", "the", "but", "and", "mr", "mrs", "ms", "dr", "in", "on", "at", "a", "an",
+               "bbc", "i", "we", "this", "that", "however", "meanwhile"}
 
 
 def _new_matches(pattern: re.Pattern, sentence: str, question: str) -> bool:
     asked = {m.group(0).lower() for m in pattern.finditer(question)}
     return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+# The focus of a question is the noun its question word asks about: "how many *spectators*", "which *firm*", "what
+# *price* did ...", "what is the *population* of ...". Without a parser: after "how many/much" the phrase runs to the
+# first verb-like word or function word and its head is its last word ("how many Boeing 737-800 *jets* did ...");
+# after "which/what" it is the first common noun ("which Premiership *club*"). Names and numbers are never the focus.
+_FOCUS_AFTER = re.compile(
+    r"\b(?:(?P<many>how (?:many|much))|which|what(?:\s+(?:is|was|are|were)\s+the)?)\s+(?P<rest>.*)", re.I)
+_FOCUS_STOP = re.compile(
+    r"^(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
+    r"with|that|which|who|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|his|her|"
+    r"\w+ed|\w+ing)$",
+    re.I)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a question asks for: the kind of answer, the terms of its focus, and the unit of a measure."""
+
+    kind: str | None
+    focus: tuple[str, ...]
+    unit: str | None = None  # "length", "duration" or "age": "how long is the border" wants kilometres
+
+
+# "How long is the border" asks for a length, "how long did the war last" for a duration.
+_MEASURES = [
+    ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
+    ("duration", re.compile(r"\bhow long\b", re.I)),
+    ("age", re.compile(r"\bhow old\b", re.I)),
+]
+_UNITS = {
+    "length": re.compile(r"^-?(kilomet|km$|kms$|mile|met(re|er)|feet$|foot$|inch|yard|centimet|cm$)", re.I),
+    "duration": re.compile(r"^-?(second|minute|hour|day|week|month|year|decade|centur)", re.I),
+    "age": re.compile(r"^-?(year|-year-old)", re.I),
+}
+
+
+def asked(question: str) -> Asked:
+    unit = next((name for name, pattern in _MEASURES if pattern.search(question)), None)
+    return Asked(wanted(question), tuple(_focus_terms(question)), unit)
+
+
+def _focus_terms(question: str) -> list[str]:
+    match = _FOCUS_AFTER.search(question)
+    if not match:
+        return []
+    nouns = []
+    for word in re.findall(r"[\w'’-]+", match.group("rest"))[:4]:
+        if word[:1].isupper() or word[:1].isdigit():
+            continue
+        if _FOCUS_STOP.match(word):
+            break
+        nouns.append(word)
+        if not match.group("many"):
+            break
+    return terms(nouns[-1]) if nouns else []

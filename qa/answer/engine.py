@@ -10,25 +10,32 @@ import dataclasses
 import re
 import threading
 import time
+from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from qa.answer import extractive
-from qa.answer.answer_types import wanted
+from qa.answer import extractive, follow_up, reader
+from qa.answer.answer_types import Asked, asked
+from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
-from qa.index import ManifestEntry, Retriever, embedder_from_settings, server_errors
+from qa.index import EmptyIndexError, ManifestEntry, Retrieved, Retriever, embedder_from_settings, server_errors
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, DateRange
 
 MAX_QUESTION_CHARS = 2000
 LLM_NOT_CONFIGURED = ("The LLM mode is not configured (set OPENAI_API_KEY or OPENAI_BASE_URL); "
                       "this is the offline extractive answer.")
-_FOLLOW_UP = re.compile(
-    r"^(and|but|what about|how about|which|who|where|when|why|how|did|does|was|were|is|are)\b.*"
-    r"|.*\b(it|its|they|them|their|he|him|his|she|her|there|that|this|those|these|the same|other)\b",
-    re.I,
-)
+
+
+@dataclass
+class Evidence:
+    question: str  # as it stands on its own (a follow-up carries its context)
+    scope: DateRange | None  # the time the sources are restricted to or ranked by
+    retrieved: Retrieved
+    asked: Asked
+    candidates: list[Candidate]
+    unknown_names: int  # names in the question that no retrieved passage mentions
 
 
 class QuestionError(ValueError):
@@ -93,51 +100,51 @@ class Engine:
             return Answer(question=question, text=problem, citations=[], refused=True, passages=[],
                           mode="extractive", timings_ms={"retrieve": 0.0, "answer": 0.0, "total": 0.0},
                           notes=[problem])
+        if not self._manifest:
+            where = f"{self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.server_mode \
+                else str(self.settings.store_dir)
+            raise EmptyIndexError(f"the index at {where} is empty: build it with `qa ingest` (articles folder: "
+                                  f"{self.settings.articles_dir})")
         question = clean_question(question)
         asked_for_llm = (mode or self.settings.answer_mode) == "llm"
         mode = resolve_mode(mode, self.settings)
-        standalone = self._standalone(question, history or [], mode)
-        scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
-        top_k = top_k or self.settings.top_k
-        with server_errors(self.settings):
-            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if scope else top_k)
-        pool = retrieved.passages
-        if scope:
-            retrieved.passages = time_scope.rank(pool, scope, self.published, top_k)
+        found = self.evidence(question, top_k=top_k, history=history, mode=mode, explicit=explicit)
+        retrieved, scope = found.retrieved, found.scope
         retrieved_at = time.perf_counter()
-        found = extractive.candidates(standalone, retrieved, retrieved.sentence_vectors, self.retriever.tables.vocabulary,
-                                      self.published)
-        if scope:
-            found = time_scope.mark(found, scope, self.published)
-        kind = wanted(standalone)
-        # A name counts as known when any passage read mentions it, also one that the date range ranked out.
-        unknown = extractive.unknown_names(standalone, dataclasses.replace(retrieved, passages=pool))
-        selection = extractive.select(found, kind, unknown)
-        readings = [] if selection.refused else changes.differing(
-            sorted((c for c in found if c.time_match or not scope), key=lambda c: -c.score()), kind, standalone,
-            lambda c: c.score(), self.published)
-        citations = extractive.citations_for([r.candidate for r in readings] or selection.chosen, self.describe)
-        if selection.refused:
+        verdict = reader.read(found.candidates, found.asked, found.unknown_names)
+        probability = {id(r.candidate): r.p for r in verdict.ranked}
+        readings = [] if verdict.refused else changes.differing(
+            [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,
+            found.question, lambda c: probability[id(c)], self.published)
+        citations = extractive.citations_for([r.candidate for r in readings] or verdict.chosen, self.describe)
+        if verdict.refused:
             text = extractive.REFUSAL_TEXT
         elif readings:
             text = changes.answer_text(readings, [c.n for c in citations])
         else:
-            text = extractive.answer_text(citations, kind)
+            text = extractive.answer_text(citations, found.asked.kind)
+        # The span leads the answer only when it comes from the sentence quoted first.
+        short = None if verdict.refused or readings else verdict.chosen[0].short
+        if short:
+            text = f"{short} — {text}"
         answer = Answer(
             question=question,
             text=text,
             citations=citations,
-            refused=selection.refused,
+            refused=verdict.refused,
             passages=retrieved.passages,
             mode="extractive",
-            related=extractive.related(retrieved) if selection.refused else [],
+            related=extractive.related(retrieved) if verdict.refused else [],
             notes=[changes.note(readings)] if readings else [],
             date_range=scope,
+            confidence=verdict.confidence,
+            short_answer=short,
+            read_as=found.question if found.question != question else None,
         )
         if scope:
-            answer.notes.extend(time_scope.notes(scope, selection.chosen, selection.refused))
+            answer.notes.extend(time_scope.notes(scope, verdict.chosen, verdict.refused))
         if mode == "llm":
-            answer = self._llm_answer(answer, standalone, retrieved, on_token, on_restart)
+            answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart)
         else:
             if asked_for_llm:
                 answer.notes.append(LLM_NOT_CONFIGURED)
@@ -151,13 +158,38 @@ class Engine:
         }
         return answer
 
+    def evidence(self, question: str, *, top_k: int | None = None, history: list[str] | None = None,
+                 mode: str = "extractive", explicit: DateRange | None = None) -> Evidence:
+        """What the reader weighs for a (clean) question: the passages retrieved and every sentence's signals."""
+        standalone = self._standalone(question, history or [], mode)
+        scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
+        top_k = top_k or self.settings.top_k
+        with server_errors(self.settings):
+            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if scope else top_k)
+        pool = retrieved.passages
+        if scope:
+            retrieved.passages = time_scope.rank(pool, scope, self.published, top_k)
+        asked_for = asked(standalone)
+        found = extractive.candidates(standalone, asked_for, retrieved, retrieved.sentence_vectors,
+                                      self.retriever.tables.vocabulary, self.published)
+        if scope:
+            found = time_scope.mark(found, scope, self.published)
+        # A name counts as known when any passage read mentions it, also one that the date range ranked out.
+        unknown = extractive.unknown_names(standalone, dataclasses.replace(retrieved, passages=pool))
+        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown))
+
     def _standalone(self, question: str, history: list[str], mode: str) -> str:
-        """The question made to stand on its own: condensed by the LLM in LLM mode, else by `with_context`."""
+        """The question made to stand on its own: condensed by the LLM in LLM mode, else by `follow_up.rewrite`."""
         if mode == "llm" and history:
             from qa.answer.llm import condense_question
 
             return condense_question([(earlier, "") for earlier in history], question, self.settings)
-        return with_context(question, history)
+        return follow_up.rewrite(question, history, lambda: self._previous_answer(history))
+
+    def _previous_answer(self, history: list[str]) -> tuple[str | None, str]:
+        """The last question's short answer and first quoted sentence, answered again (it costs a few ms)."""
+        previous = self.ask(history[-1], history=history[:-1], mode="extractive")
+        return previous.short_answer, previous.citations[0].quote if previous.citations else ""
 
     def _llm_answer(self, fallback: Answer, question: str, retrieved, on_token, on_restart) -> Answer:
         from qa.answer.llm import LLMUnavailable, llm_answer
@@ -215,20 +247,6 @@ def clean_question(question: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
 
 
-def with_context(question: str, history: list[str]) -> str:
-    """A follow-up that leans on the previous question carries that question's words along.
-
-    "Which country stayed away?" after "Where was the first 3+3 meeting held?" is retrieved as both together;
-    a question that names its own subject is left alone.
-    """
-    if not history:
-        return question
-    has_own_subject = len(re.findall(r"\b[A-Z][\w'’-]+", question[1:])) >= 2
-    if has_own_subject or not _FOLLOW_UP.match(question) or len(question.split()) > 14:
-        return question
-    return f"{question} ({history[-1]})"
-
-
 def resolve_mode(mode: str | None, settings: Settings) -> str:
     """The mode a question is answered in: the one asked for, else the configured one. "auto" and "llm" become
     "extractive" when no language model is configured (nothing would answer; the offline answer is the honest one)."""
@@ -252,7 +270,25 @@ def get_engine(settings: Settings | None = None, retrieval: str = "hybrid") -> E
         return _engines[key]
 
 
+def ready_engine(settings: Settings | None = None, announce: Callable[[str], None] | None = None) -> Engine:
+    """The warm engine, with the index built first when it is empty (the first run), as `qa ask` does."""
+    from qa.ingest import ingest
+
+    engine = get_engine(settings)
+    if not engine.manifest:
+        if announce:
+            announce(f"the index is empty: ingesting {engine.settings.articles_dir} first ...")
+        report = ingest(engine.settings, progress=announce is not None)
+        if announce:
+            for skipped in report.skipped:
+                announce(f"WARNING: skipped {skipped.doc}: {skipped.reason}")
+            announce(report.summary())
+        engine.refresh()
+    return engine
+
+
 def ask(question: str, **options) -> Answer:
-    """Answer one question with the configured index: `qa.ask("...", top_k=6, mode="extractive")`."""
+    """Answer one question with the configured index, building it first if it is empty:
+    `qa.ask("...", top_k=6, mode="extractive")`."""
     settings = options.pop("settings", None)
-    return get_engine(settings).ask(question, **options)
+    return ready_engine(settings).ask(question, **options)

@@ -1,11 +1,11 @@
 """The offline answer: the sentence (or two) from the retrieved passages that answers the question, quoted verbatim.
 
-Each candidate sentence is described by a few signals (`Features`): its dense similarity to the question (MiniLM
-vectors stored at ingest) and its passage's; the share of the question's rare words it holds, alone or with the
-sentence before it (for "he", "the event"); whether it holds the kind of answer the question wants (a date for
-"when", a number for "how many"); whether its article's date matches a year the question names; and the rank of
-its passage. When even the best sentence scores below the refusal threshold, the answer is a refusal that offers
-the closest passages instead.
+`candidates` describes every sentence of the retrieved passages by the signals the reader (qa/answer/reader.py)
+weighs: its dense similarity to the question (MiniLM vectors stored at ingest) and its passage's; the share of the
+question's rare words it holds, alone or with the sentence before it (for "he", "the event"); whether it holds the
+kind of answer the question wants (a date for "when", a number for "how many") and the question's focus ("how many
+*spectators*"); what it adds to the question; where it stands in its article; the rank of its passage. The reader
+turns them into a choice and a confidence; a refusal offers the closest passages instead.
 """
 
 from __future__ import annotations
@@ -17,32 +17,12 @@ from typing import Callable
 
 import numpy as np
 
-from qa.answer.answer_types import holds, wanted
-from qa.index import Retrieved, Vocabulary, terms
-from qa.temporal import MONTHS, resolve_relative
+from qa.answer.answer_types import Asked, counts_focus, holds, short_answer
+from qa.index import Retrieved, Vocabulary, names, terms
+from qa.temporal import MONTHS, WEEKDAYS, resolve_relative
 from qa.types import Citation, Passage, ScoredPassage, Sentence
 
 REFUSAL_TEXT = "The articles do not answer this question."
-
-
-@dataclass(frozen=True)
-class Weights:
-    """Calibrated on the question sets (docs/evaluation.md)."""
-
-    dense: float = 0.20
-    passage_dense: float = 0.30
-    lexical: float = 0.25
-    context: float = 0.85  # words found only in the sentence before count for less
-    typed: float = 0.05
-    rank: float = 0.0
-    time: float = 0.10
-    fragment: float = 0.80  # headlines and captions name a topic but rarely answer: prefer full sentences
-    second_ratio: float = 0.80  # a second sentence is added when it scores almost as well as the first
-    refuse_below: float = 0.34
-    typed_window: int = 3  # a date or number must be among this many best sentences, or the answer is refused
-
-
-WEIGHTS = Weights()
 
 
 @dataclass(frozen=True)
@@ -56,30 +36,25 @@ class Candidate:
     lexical_with_context: float
     typed: bool
     rank_score: float
+    passage_rank: int
     time_match: bool
     fragment: bool
+    focus: float  # 1: the question's focus word is in the sentence, 0.5: only in the sentence before, 0: absent
+    focus_counted: bool  # a number of what was asked: "12,500 *spectators*", "700-kilometer" for "how long is"
+    short: str | None  # the span that answers on its own, when there is one (answer_types.short_answer)
+    novelty: float  # the share of the sentence's terms that the question does not have
+    names_found: float  # the share of the question's names the sentence (or the one before) mentions
+    lexical_other: float  # lexical coverage of the question's words other than its names (what it says about them)
+    bigrams: float  # the share of the question's pairs of adjacent terms that the sentence holds as such
+    previous_lexical: float  # the sentence before: its lexical coverage and dense similarity (answers often follow
+    previous_dense: float  # the sentence that sets the question's scene)
+    has_number: bool
+    has_date: bool
+    words: int
 
     @property
     def text(self) -> str:
         return self.passage.sentence_text(self.sentence)
-
-    def score(self, w: Weights = WEIGHTS) -> float:
-        value = (
-            w.dense * self.dense
-            + w.passage_dense * self.passage_dense
-            + w.lexical * max(self.lexical, w.context * self.lexical_with_context)
-            + w.typed * self.typed
-            + w.rank * self.rank_score
-            + w.time * self.time_match
-        )
-        return value * w.fragment if self.fragment else value
-
-
-@dataclass(frozen=True)
-class Selection:
-    chosen: list[Candidate]
-    best_score: float
-    refused: bool
 
 
 def lexical_coverage(question_terms: list[str], sentence_terms: set[str], vocabulary: Vocabulary,
@@ -101,69 +76,71 @@ def lexical_coverage(question_terms: list[str], sentence_terms: set[str], vocabu
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 
-def candidates(question: str, retrieved: Retrieved, vectors: dict[str, np.ndarray], vocabulary: Vocabulary,
-               published: Callable[[str], date | None]) -> list[Candidate]:
+def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[str, np.ndarray],
+               vocabulary: Vocabulary, published: Callable[[str], date | None]) -> list[Candidate]:
     """Every sentence of the retrieved passages with its signals; a text seen twice (a copied article) once."""
-    kind = wanted(question)
     years = {m.group(0) for m in _YEAR.finditer(question)}
+    question_terms = set(retrieved.terms)
+    name_terms = {t for word in names(question) for t in terms(word)}
+    other_terms = [t for t in retrieved.terms if t not in name_terms]
+    question_bigrams = set(zip(retrieved.terms, retrieved.terms[1:]))
     found, seen_texts = [], set()
-    for scored in retrieved.passages:
+    for rank, scored in enumerate(retrieved.passages):
         passage = scored.passage
         day = published(passage.doc)
         previous: set[str] = set()
+        previous_lexical = previous_dense = 0.0
         for index, sentence in enumerate(passage.sentences):
             text = passage.sentence_text(sentence)
-            own = set(terms(text))
+            sentence_terms = terms(text)
+            own = set(sentence_terms)
             context, previous = own | previous, own
+            vector = vectors.get(f"{passage.id}#{index}")
+            dense = float(vector @ retrieved.query_vector) if vector is not None else 0.0
+            lexical = lexical_coverage(retrieved.terms, own, vocabulary, retrieved.variants)
+            before = previous_lexical, previous_dense
+            previous_lexical, previous_dense = lexical, dense
             if text in seen_texts:
                 continue
             seen_texts.add(text)
-            vector = vectors.get(f"{passage.id}#{index}")
             found.append(
                 Candidate(
                     passage=passage,
                     sentence=sentence,
                     index=index,
-                    dense=float(vector @ retrieved.query_vector) if vector is not None else 0.0,
+                    dense=dense,
                     passage_dense=retrieved.passage_similarity.get(passage.id, 0.0),
-                    lexical=lexical_coverage(retrieved.terms, own, vocabulary, retrieved.variants),
+                    lexical=lexical,
                     lexical_with_context=lexical_coverage(retrieved.terms, context, vocabulary, retrieved.variants),
-                    typed=holds(kind, text, question),
+                    typed=holds(asked.kind, text, question),
                     rank_score=scored.score,
+                    passage_rank=rank,
                     time_match=bool(years) and (
                         (day is not None and str(day.year) in years) or any(y in text for y in years)
                     ),
                     fragment=is_fragment(text),
+                    focus=_share(asked.focus, own) or 0.5 * _share(asked.focus, context),
+                    focus_counted=counts_focus(text, asked),
+                    short=short_answer(asked, text, question),
+                    novelty=sum(t not in question_terms for t in sentence_terms) / max(len(sentence_terms), 1),
+                    names_found=_share(name_terms, context),
+                    lexical_other=lexical_coverage(other_terms, own, vocabulary, retrieved.variants),
+                    bigrams=_share(question_bigrams, set(zip(sentence_terms, sentence_terms[1:]))),
+                    previous_lexical=before[0],
+                    previous_dense=before[1],
+                    has_number=holds("number", text, question),
+                    has_date=holds("date", text, question),
+                    words=len(text.split()),
                 )
             )
     return found
 
 
-def select(found: list[Candidate], kind: str | None, unknown_names: list[str], w: Weights = WEIGHTS) -> Selection:
-    """The best sentence (and a close second), or a refusal.
-
-    Refused when the best score is low, when the question asks for a date or a number and none of the best
-    sentences holds one, or when it names someone or something no retrieved passage mentions.
-    """
-    if not found:
-        return Selection([], 0.0, True)
-    ranked = sorted(found, key=lambda c: -c.score(w))
-    best_score = ranked[0].score(w)
-    typed = [c for c in ranked[: w.typed_window] if c.typed] if kind in ("date", "number") else ranked[:1]
-    if best_score < w.refuse_below or not typed or unknown_names:
-        return Selection([], best_score, True)
-    # A date or number question is led by the best sentence that holds one, even if a sentence without scored higher.
-    best = typed[0]
-    rest = [c for c in ranked if c is not best]
-    chosen = [best]
-    if rest and rest[0].score(w) >= w.second_ratio * best_score:
-        chosen.append(rest[0])
-    # Read in the article's order when both come from one article.
-    chosen.sort(key=lambda c: (c.passage.doc != best.passage.doc, c.passage.doc, c.sentence.start_line, c.sentence.start))
-    return Selection(chosen, best_score, False)
+def _share(wanted: tuple[str, ...] | set[str], found: set[str]) -> float:
+    return sum(t in found for t in wanted) / len(wanted) if wanted else 0.0
 
 
-_CALENDAR_WORDS = set(MONTHS) | {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_CALENDAR_WORDS = set(MONTHS) | set(WEEKDAYS)
 
 
 def unknown_names(question: str, retrieved: Retrieved) -> list[str]:
@@ -172,8 +149,8 @@ def unknown_names(question: str, retrieved: Retrieved) -> list[str]:
     for scored in retrieved.passages:
         retrieved_terms.update(terms(scored.passage.text))
     missing = []
-    for word in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][a-z][\w'’-]+", question):
-        if word.lower() in _CALENDAR_WORDS or any(ch.isupper() for ch in word[1:]):  # dates and acronyms
+    for word in names(question):
+        if len(word) < 3 or word.lower() in _CALENDAR_WORDS or any(ch.isupper() for ch in word[1:]):  # dates, acronyms
             continue
         word_terms = terms(word)
         if word_terms and not any(

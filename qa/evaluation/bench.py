@@ -43,10 +43,9 @@ STAGES = ("ingest", "query", "start")
 COPIES = 4
 _COPY = re.compile(r"^copy\d+/")
 DEFAULT_BBC = PROJECT_ROOT.parent / "shared" / "corpora" / "bbc"
-QUESTIONS = {"bundled": PROJECT_ROOT / "tests" / "questions" / "articles.jsonl",
-             "bbc": PROJECT_ROOT / "tests" / "questions" / "bbc.jsonl",
-             "bbc4": PROJECT_ROOT / "tests" / "questions" / "bbc.jsonl"}
-START_QUESTION = "What did the article report?"
+QUESTION_SETS = Path(__file__).parent / "questions"  # package data: found in an installed package too
+QUESTIONS = {"bundled": QUESTION_SETS / "articles.jsonl", "bbc": QUESTION_SETS / "bbc.jsonl",
+             "bbc4": QUESTION_SETS / "bbc.jsonl"}
 
 
 # Corpora --------------------------------------------------------------------------------------------------------

@@ -5,12 +5,19 @@ gives `gold`: a list of {"doc", "quote"}, where the quote is a verbatim substrin
 `resolve` turns quotes into line numbers, so gold lines are written by meaning and never counted by hand.
 
     python -m qa.evaluation.questionset resolve SRC --articles DIR --out OUT
+    python -m qa.evaluation.questionset split SRC --articles DIR --out-prefix PREFIX [--by doc|id]
     python -m qa.evaluation.questionset check FILE
+
+`split` resolves a source file and writes PREFIX-train.jsonl, PREFIX-dev.jsonl and PREFIX-test.jsonl (60/20/20):
+train and dev are for fitting and choosing anything, test only for reporting. The split is fixed by a hash, so it
+never changes when questions are added: `--by doc` keeps all questions about one article (its first gold doc, or
+`near` for an unanswerable one) in one split, so that test questions are about articles nothing was fitted on.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections import Counter
@@ -163,6 +170,32 @@ def resolve(src_path: str | Path, articles_dir: str | Path) -> list[dict]:
     return out
 
 
+SPLITS = (("train", 0.6), ("dev", 0.8), ("test", 1.0))  # upper bounds of each split's share of the hash range
+
+
+def split_of(key: str) -> str:
+    """"train", "dev" or "test" for a question's group key, fixed by the key's hash."""
+    fraction = int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) / 16**8
+    return next(name for name, bound in SPLITS if fraction < bound)
+
+
+def split(src_path: str | Path, articles_dir: str | Path, by: str = "doc") -> dict[str, list[dict]]:
+    """The resolved questions of a source file, by split (see the module's doc)."""
+    keys = {}
+    for _, obj in _read_jsonl(Path(src_path)):
+        gold = obj.get("gold") or []
+        doc = gold[0]["doc"] if gold and isinstance(gold[0], dict) else obj.get("near", "")
+        keys[obj.get("id")] = doc if by == "doc" else obj.get("id")
+    out: dict[str, list[dict]] = {name: [] for name, _ in SPLITS}
+    for row in resolve(src_path, articles_dir):
+        out[split_of(keys[row["id"]])].append(row)
+    return out
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.questionset", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,13 +203,19 @@ def main(argv: list[str] | None = None) -> int:
     p_resolve.add_argument("src", type=Path)
     p_resolve.add_argument("--articles", type=Path, required=True, help="the articles folder")
     p_resolve.add_argument("--out", type=Path, required=True, help="question-set JSONL to write")
+    p_split = sub.add_parser("split", help="resolve a source file into fixed train/dev/test question sets")
+    p_split.add_argument("src", type=Path)
+    p_split.add_argument("--articles", type=Path, required=True, help="the articles folder")
+    p_split.add_argument("--out-prefix", required=True, help="write PREFIX-train.jsonl, PREFIX-dev.jsonl, PREFIX-test.jsonl")
+    p_split.add_argument("--by", choices=("doc", "id"), default="doc", help="keep an article's questions together (doc)")
     p_check = sub.add_parser("check", help="validate a question set and print counts by kind")
     p_check.add_argument("file", type=Path)
     args = parser.parse_args(argv)
 
-    if args.command == "resolve":
+    if args.command in ("resolve", "split"):
         try:
-            rows = resolve(args.src, args.articles)
+            rows = resolve(args.src, args.articles) if args.command == "resolve" else None
+            splits = split(args.src, args.articles, args.by) if args.command == "split" else {}
         except ResolveError as exc:
             print(f"{len(exc.errors)} error(s):", file=sys.stderr)
             for e in exc.errors:
@@ -185,8 +224,12 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as exc:
             print(exc, file=sys.stderr)
             return 1
-        args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-        print(f"wrote {len(rows)} questions to {args.out}")
+        if rows is not None:
+            _write(args.out, rows)
+            print(f"wrote {len(rows)} questions to {args.out}")
+        for name, part in splits.items():
+            _write(Path(f"{args.out_prefix}-{name}.jsonl"), part)
+            print(f"wrote {len(part)} questions to {args.out_prefix}-{name}.jsonl")
         return 0
 
     try:

@@ -5,23 +5,23 @@
 worker processes for large ingests (`embedding_pool`); `lexical` is the one word normalisation for BM25 and scoring;
 `retrieval` fuses dense passages, dense sentences and BM25 through LlamaIndex.
 
-Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `ModelMismatchError`, `chroma_client`,
+Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `EmptyIndexError`, `ModelMismatchError`, `chroma_client`,
 `server_errors`, `drop_index`, `move_aside`, `sentences_to_json`, `Embedder`, `MiniLMEmbedder`, `EmbeddingPool`,
 `workers_wanted`, `get_embedder`, `embedder_from_settings`, `LlamaIndexEmbedding`, `MAX_TOKENS`, `TOKENIZER_PATH`,
-`Vocabulary`, `terms`, `STOPWORDS`, `DEMONYMS`.
+`Vocabulary`, `terms`, `names`, `STOPWORDS`, `DEMONYMS`.
 """
 
 from qa._lazy import exports
 
 __getattr__, __dir__ = exports(__name__, {
     "Retriever": "retrieval", "Retrieved": "retrieval",
-    "Collections": "store", "ManifestEntry": "store", "StoreError": "store", "ModelMismatchError": "store",
+    "Collections": "store", "ManifestEntry": "store", "StoreError": "store", "EmptyIndexError": "store", "ModelMismatchError": "store",
     "chroma_client": "store", "server_errors": "store", "drop_index": "store", "move_aside": "store",
     "sentences_to_json": "store",
     "Embedder": "embedding", "MiniLMEmbedder": "embedding", "get_embedder": "embedding",
     "embedder_from_settings": "embedding", "MAX_TOKENS": "embedding", "TOKENIZER_PATH": "embedding",
     "EmbeddingPool": "embedding_pool", "workers_wanted": "embedding_pool",
     "LlamaIndexEmbedding": "llamaindex_embedding",
-    "Vocabulary": "lexical", "terms": "lexical", "STOPWORDS": "lexical", "DEMONYMS": "lexical",
+    "Vocabulary": "lexical", "terms": "lexical", "names": "lexical", "STOPWORDS": "lexical", "DEMONYMS": "lexical",
 })
 __all__ = __dir__()

@@ -36,4 +36,7 @@ class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
 
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> "ChromaEmbeddingFunction":
-        return ChromaEmbeddingFunction()
+        """The function a collection was stored with, from the model name `get_config` recorded ("openai:<model>"
+        or the bundled model's name; the OpenAI key and base URL come from the environment, never the store)."""
+        kind, _, model = config.get("model", "").partition(":")
+        return ChromaEmbeddingFunction(get_embedder("openai", model) if kind == "openai" and model else None)

@@ -55,6 +55,14 @@ def terms(text: str) -> list[str]:
     return [_term(w) for w in _WORD.findall(text) if w not in STOPWORDS]
 
 
+_NAME = re.compile(r"\b[A-Z][\w'’-]+")
+
+
+def names(question: str) -> list[str]:
+    """The capitalised words of a question after its first word: the names (and acronyms) it mentions."""
+    return _NAME.findall(question, 1)
+
+
 class Vocabulary:
     """Document frequencies of terms over the passages, and spelling neighbours of rare terms."""
 

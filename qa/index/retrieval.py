@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.index.embedding import Embedder
-from qa.index.lexical import Vocabulary, terms
+from qa.index.lexical import Vocabulary, names, terms
 from qa.index.store import Collections, get_all, passage_from_record
 from qa.types import Passage, ScoredPassage
 
@@ -126,11 +126,11 @@ class Retriever:
     def expand(self, question: str) -> tuple[list[str], dict[str, set[str]]]:
         """The question's terms, and indexed spelling variants of its names and of the words the index lacks."""
         vocabulary = self.tables.vocabulary
-        names = {t for word in re.findall(r"\b[A-Z][\w'-]{3,}", question[1:]) for t in terms(word)}
+        name_terms = {t for word in names(question) if len(word) > 3 for t in terms(word)}
         found = terms(question)
         variants = {}
         for term in found:
-            if term in names or vocabulary.df.get(term, 0) == 0:
+            if term in name_terms or vocabulary.df.get(term, 0) == 0:
                 near = vocabulary.variants(term)
                 if near:
                     variants[term] = near

@@ -29,6 +29,10 @@ class StoreError(RuntimeError):
     pass
 
 
+class EmptyIndexError(StoreError):
+    """The index holds no article: a question cannot be searched for, so it is an error, never a refusal."""
+
+
 class ModelMismatchError(StoreError):
     pass
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qa.ingest.sentences import sentences_of
+from qa.ingest.sentences import paragraph_lines, sentences_of
 from qa.types import Article, Passage
 
 # Chosen on the question sets (docs/evaluation.md): small passages keep the cited context tight and dense
@@ -12,16 +12,7 @@ TARGET_WORDS = 90
 
 def _blocks(article: Article) -> list[tuple[int, int]]:
     """(first, last) line numbers of the indexable paragraphs; a hard-wrapped paragraph stays one block."""
-    blocks: list[list[int]] = []
-    for number, line in enumerate(article.lines, start=1):
-        if not line.strip() or number in article.skipped_lines:
-            blocks.append([])
-            continue
-        if blocks and blocks[-1] and line.lstrip()[:1].islower():
-            blocks[-1].append(number)
-        else:
-            blocks.append([number])
-    return [(b[0], b[-1]) for b in blocks if b]
+    return [(p[0] + 1, p[-1] + 1) for p in paragraph_lines(list(article.lines), 1, article.skipped_lines)]
 
 
 def chunk(article: Article, target_words: int | None = None) -> list[Passage]:

@@ -53,6 +53,20 @@ def split_line(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def paragraph_lines(lines: list[str], first_line: int, skip: frozenset[int] = frozenset()) -> list[list[int]]:
+    """Indexes into `lines` of each paragraph: a blank or skipped line ends one, and a hard-wrapped paragraph goes on
+    while the next line starts in lower case. The one rule for paragraphs, shared by sentences and passages."""
+    paragraphs: list[list[int]] = [[]]
+    for i, line in enumerate(lines):
+        if first_line + i in skip or not line.strip():
+            paragraphs.append([])
+        elif paragraphs[-1] and line.lstrip()[:1].islower():
+            paragraphs[-1].append(i)
+        else:
+            paragraphs.append([i])
+    return [p for p in paragraphs if p]
+
+
 def sentences_of(lines: list[str], first_line: int, skip: frozenset[int] = frozenset()) -> tuple[Sentence, ...]:
     """Sentences of the text "\\n".join(lines), whose first line is line number `first_line` on disk.
 
@@ -64,24 +78,11 @@ def sentences_of(lines: list[str], first_line: int, skip: frozenset[int] = froze
         offsets.append(pos)
         pos += len(line) + 1
 
-    # Group lines into paragraphs: a hard-wrapped paragraph continues while the next line starts in lower case.
-    paragraphs: list[list[int]] = []
-    for i, line in enumerate(lines):
-        number = first_line + i
-        if number in skip or not line.strip():
-            paragraphs.append([])
-            continue
-        continues = paragraphs and paragraphs[-1] and line.lstrip()[:1].islower()
-        if continues:
-            paragraphs[-1].append(i)
-        else:
-            paragraphs.append([i])
+    paragraphs = paragraph_lines(lines, first_line, skip)
 
     joined = "\n".join(lines)
     result = []
     for para in paragraphs:
-        if not para:
-            continue
         begin = offsets[para[0]]
         end = offsets[para[-1]] + len(lines[para[-1]])
         chunk = joined[begin:end]

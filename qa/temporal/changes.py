@@ -18,7 +18,8 @@ from typing import Callable
 from qa.index import DEMONYMS, STOPWORDS, terms
 from qa.temporal.relative_dates import fmt_day
 
-CLOSE = 0.80  # the first reading scores at least this share of the best sentence, the others of the first reading
+CLOSE = 0.15  # the first reading has at least this share of the best sentence's probability (the reader's softmax),
+# the others of the first reading's: set by hand on the bundled changed-over-time questions (too few to fit)
 WINDOW = 12  # among this many best sentences
 MIN_DAYS = 28  # articles this far apart count as different times
 MAX_READINGS = 3
@@ -122,8 +123,20 @@ def number_value(text: str, question: str) -> tuple[str, tuple] | None:
         following = set(terms(text[m.end(): m.end() + 60])[:4])
         if not ((unit and (unit in asked_units or unit in nouns)) or following & nouns):
             continue
-        return text[m.start(): m.end()].strip(" -"), ("number", unit, float(number.replace(",", "")))
+        return text[m.start(): m.end()].strip(" -"), ("number", unit, float(number.replace(",", "")),
+                                                      _measured(text, m.start(), m.end(), nouns))
     return None
+
+
+def _measured(text: str, start: int, end: int, nouns: set[str]) -> tuple[str, ...]:
+    """What a number measures: the words from the number to the first word of the question ("700-kilometer
+    *border*", "132-kilometer Azerbaijan-Iran *border*"), and the noun that governs it through "of" ("the
+    *occupation* of the 132-kilometer ... border"). Two numbers are the same quantity only when these agree."""
+    words = terms(text[end:end + 80])[:4]
+    head = next((i for i, t in enumerate(words) if t in nouns), None)
+    phrase = words[:head + 1] if head is not None else words[:1]
+    governor = re.search(r"([\w'’-]+)\s+of\s+(?:the\s+|a\s+|an\s+)?$", text[max(0, start - 60):start])
+    return tuple(phrase) + (tuple(terms(governor.group(1))) if governor else ())
 
 
 def _same(a: tuple, b: tuple) -> bool:
@@ -132,13 +145,13 @@ def _same(a: tuple, b: tuple) -> bool:
     return a == b
 
 
-def _comparable(a: tuple, b: tuple) -> bool:
+def comparable(a: tuple, b: tuple) -> bool:
     """The same role of the same country (unknown matches any), or the same unit."""
     if a[0] != b[0]:
         return False
     if a[0] == "name":
         return a[1] is None or b[1] is None or a[1] == b[1]
-    return a[1] == b[1]
+    return a[1] == b[1] and a[3] == b[3]  # the same unit, measuring the same thing
 
 
 def differing(ranked: list, kind: str | None, question: str, score: Callable[[object], float],
@@ -173,7 +186,7 @@ def differing(ranked: list, kind: str | None, question: str, score: Callable[[ob
     first = readings[0]
     shown = [first]
     for r in readings[1:]:
-        if not all(_comparable(s.key, r.key) for s in shown):
+        if not all(comparable(s.key, r.key) for s in shown):
             continue
         if any(_same(r.key, s.key) for s in shown):
             continue

@@ -18,7 +18,10 @@ MONTHS = {
     )
     for name in names
 }
-_MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+# Month names as a regex alternation, longest first so that "sept" is not read as "sep" + "t".
+MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # in date.weekday() order
+_MONTH = rf"(?P<month>{MONTH_WORDS})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _PATTERNS = [

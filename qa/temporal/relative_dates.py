@@ -14,20 +14,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from qa.temporal.dates import MONTHS, full_dates
+from qa.temporal.dates import MONTH_WORDS, MONTHS, WEEKDAYS, full_dates
 
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 _COUNT = r"\d{1,3}|" + "|".join(sorted(_COUNTS, key=len, reverse=True))
 _PATTERNS = re.compile(
-    rf"\b(?P<md>(?P<m1>{_MONTH})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH}))"
+    rf"\b(?P<md>(?P<m1>{MONTH_WORDS})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{MONTH_WORDS}))"
     r"(?:\s+(?P<rel>last year|this year|next year))?\b"
-    rf"|\b(?P<month_only>(?:in|since|until|by|late in|early in|late|early|mid-)\s*(?P<m3>{_MONTH}))\b(?!\s+\d)"
+    rf"|\b(?P<month_only>(?:in|since|until|by|late in|early in|late|early|mid-)\s*(?P<m3>{MONTH_WORDS}))\b(?!\s+\d)"
     rf"|\b(?P<ago>(?P<count>{_COUNT})\s+(?P<unit>day|week|month|year)s?\s+ago)\b"
     r"|\b(?P<span>(?:earlier |later )?(?:this|last|next) (?:year|month|week))\b"
-    rf"|\b(?P<weekday>(?:(?P<wrel>last|next|this)\s+)?(?P<wd>{'|'.join(_WEEKDAYS)}))\b"
+    rf"|\b(?P<weekday>(?:(?P<wrel>last|next|this)\s+)?(?P<wd>{'|'.join(WEEKDAYS)}))\b"
     r"|\b(?P<near>yesterday|today|tomorrow)\b",
     re.I,
 )
@@ -35,7 +33,7 @@ _PATTERNS = re.compile(
 
 # Words without which no pattern can match: checked first, because most sentences have none and the patterns,
 # with their many case-insensitive alternatives, cost a hundred times more than this check.
-_TRIGGERS = frozenset(MONTHS) | frozenset(_WEEKDAYS) | {"yesterday", "today", "tomorrow", "year", "month", "week",
+_TRIGGERS = frozenset(MONTHS) | frozenset(WEEKDAYS) | {"yesterday", "today", "tomorrow", "year", "month", "week",
                                                         "ago"}
 _WORDS = re.compile(r"[a-z]+")
 
@@ -139,7 +137,7 @@ def _value(match: re.Match, published: date) -> tuple[str, date, date] | None:
         monday = published - timedelta(days=published.weekday()) + timedelta(weeks=shift)
         return f"week of {fmt_day(monday)}", monday, monday + timedelta(days=6)
     if groups["weekday"]:
-        target = _WEEKDAYS.index(groups["wd"].lower())
+        target = WEEKDAYS.index(groups["wd"].lower())
         rel = (groups["wrel"] or "").lower()
         if rel == "next":
             return _day(published + timedelta(days=(target - published.weekday() - 1) % 7 + 1))

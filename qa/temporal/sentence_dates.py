@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from qa.temporal.dates import MONTHS, full_dates, has_month_name
+from qa.temporal.dates import MONTH_WORDS, MONTHS, full_dates, has_month_name
 from qa.temporal.relative_dates import (
     ResolvedDate,
     fmt_day,
@@ -20,8 +20,7 @@ from qa.temporal.relative_dates import (
     year_range,
 )
 
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
-_MONTH_YEAR = re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
+_MONTH_YEAR = re.compile(rf"\b(?P<month>{MONTH_WORDS})\.?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I)
 # A bare number is read as a year only where a year is expected: after "in", "since", ... or before punctuation.
 _YEAR = re.compile(
     r"(?:\b(?:in|since|until|by|from|before|after|during|early|late|mid-?|year|of|to|between|and)\s+)"

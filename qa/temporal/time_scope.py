@@ -17,7 +17,7 @@ import re
 from datetime import date, timedelta
 from typing import Callable
 
-from qa.temporal.dates import MONTHS, full_dates
+from qa.temporal.dates import MONTH_WORDS, MONTHS, full_dates
 from qa.temporal.relative_dates import month_range, year_range
 from qa.temporal.sentence_dates import sentence_dates
 from qa.types import DateRange, Passage, ScoredPassage
@@ -25,7 +25,6 @@ from qa.types import DateRange, Passage, ScoredPassage
 OUT_OF_RANGE = 0.5  # a passage out of the question's range keeps half its retrieval score
 POOL = 3  # with a range, retrieval reads this many times top_k passages before ranking or filtering by date
 
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
 _PARTS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12), "start": (1, 3), "beginning": (1, 3), "middle": (5, 8),
@@ -33,7 +32,7 @@ _PARTS = {"early": (1, 4), "mid": (5, 8), "late": (9, 12), "start": (1, 3), "beg
 _EXPRESSIONS = [
     re.compile(rf"\b(?:the\s+)?(?P<season>spring|summer|autumn|fall|winter)\s+(?:of\s+)?{_YEAR}\b", re.I),
     re.compile(rf"\b(?:the\s+)?(?P<part>early|mid|late|start|beginning|middle|end)(?:-|\s+)(?:of\s+)?{_YEAR}\b", re.I),
-    re.compile(rf"\b(?P<month>{_MONTH})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I),
+    re.compile(rf"\b(?P<month>{MONTH_WORDS})\.?,?\s+(?:of\s+)?{_YEAR}\b", re.I),
     re.compile(rf"\b{_YEAR}\b(?![-.,]?\d)(?!\s*(?:%|percent|km|kilomet|people|troops|years?\b))", re.I),
 ]
 _EVENT = re.compile(r"\bthe\s+$", re.I)  # "the 2021 meeting": an event of that year, not the whole year

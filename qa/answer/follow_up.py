@@ -1,0 +1,73 @@
+"""Follow-up questions made to stand on their own (extractive mode; in LLM mode the model condenses them).
+
+Two ways a question leans on the conversation:
+- a pronoun ("When did *he* visit Tehran?"): "he", "she", "him", "his" and "her" stand for the person the previous
+  answer was about: the name it answered with, else the person the previous question named, else the first full
+  name in the sentence it quoted; the question is rewritten with that name and shown as "Read as: ...";
+- an ellipsis ("Which country stayed away?", "What about Russia?"): a short question without a subject of its own is
+  retrieved together with the previous question's words.
+A question that names its own subject ("And who is Azerbaijan's foreign minister?") stands alone, minus its "and".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from qa.index import names
+
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
+_LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
+# A short question ("Which country stayed away?", "What about Russia?") or one that points back ("... that day?").
+_SHORT_QUESTION = re.compile(r"^(what about|how about|which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b",
+                             re.I)
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|there|that|this|those|these|the same|other)\b", re.I)
+SHORT_WORDS = 5
+# A person's full name: two or more capitalised words, with the particles names carry.
+_FULL_NAME = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:(?:bin|al|de|van|von|der)\s+)?[A-Z][\w'’-]+)+")
+_NOT_A_PERSON = re.compile(r"^(The|In|On|At|For|But|And|Earlier|Meanwhile|According)\b")
+
+
+def rewrite(question: str, history: list[str], previous_answer: Callable[[], tuple[str | None, str]]) -> str:
+    """The question as it stands on its own. `previous_answer()` gives the previous question's (short answer, first
+    quoted sentence); it is only called when the question has a pronoun to resolve."""
+    if not history:
+        return question
+    own = _LEADING_CONJUNCTION.sub("", question)
+    if _PERSON_PRONOUN.search(own):
+        person = _person(*previous_answer(), history[-1])
+        if person:
+            return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
+    own = own[:1].upper() + own[1:] if own != question else question
+    words = len(own.split())
+    has_own_subject = len(names(own)) >= 1 and words >= 4
+    leans = (words <= SHORT_WORDS and _SHORT_QUESTION.match(own)) or _POINTS_BACK.search(own)
+    if has_own_subject or not leans or words > 14:
+        return own
+    return f"{own} ({history[-1]})"
+
+
+def _person(short: str | None, quote: str, previous_question: str) -> str | None:
+    for text in (short or "", previous_question, quote):
+        for match in _FULL_NAME.finditer(text):
+            if not _NOT_A_PERSON.match(match.group(0)):
+                return _without_role(match.group(0))
+    # A single name the previous question gave ("Who did Bayramov meet?").
+    given = [w for w in names(previous_question) if w[1:].islower()]
+    return given[0] if len(given) == 1 else None
+
+
+_ROLE_WORD = re.compile(r"^(Minister|President|Secretary|Chancellor|Chairman|Chairwoman|Chief|Executive|Director|"
+                        r"General|Governor|Mayor|Senator|Ambassador|Spokesman|Spokeswoman|Leader|Commissioner|"
+                        r"Manager|Coach|Captain|King|Queen|Prince|Mr|Mrs|Ms|Dr|Sir)$")
+
+
+def _without_role(name: str) -> str:
+    """"Azerbaijan's Foreign Minister Jeyhun Bayramov" -> "Jeyhun Bayramov": what stands before the last title."""
+    words = name.split()
+    cut = max((i + 1 for i, word in enumerate(words[:-2]) if _ROLE_WORD.match(word)), default=0)
+    return " ".join(words[cut:])
+
+
+def _replace(pronoun: str, person: str) -> str:
+    return f"{person}'s" if pronoun.lower() in ("his",) else person

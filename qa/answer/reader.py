@@ -1,0 +1,193 @@
+"""The learned reader: which retrieved sentence answers the question, and how likely that answer is to be right.
+
+Two linear models over the signals of `extractive.candidates`, both fitted by `python -m qa.evaluation.train_reader`
+on the train split of the question sets and stored as plain JSON next to this module (`reader_model.json`: feature
+names, standardisation, coefficients; no pickle):
+
+- the ranker scores each candidate sentence; a softmax over the question's candidates gives the probability that
+  each is the one that answers (a conditional logit: the sentences compete for one answer);
+- the answerability model reads the ranked list as a whole (how good the best sentence is, how far ahead, whether it
+  holds the kind of answer asked for and the question's focus, whether the question names something no passage
+  mentions) and gives the probability that the articles answer the question at all.
+
+A question is refused when that probability is below the threshold chosen on the dev split, and always when it
+asks for a number or a date and the best sentence holds none. The answer's
+`confidence` is the probability that it is right: that the articles answer, times the ranker's probability that the
+quoted sentence is the one that does (for a refusal: that the articles do not answer). A second sentence is quoted when the ranker rates it almost as high as the
+first (the ratio also chosen on dev).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from qa.answer.answer_types import KINDS, Asked
+from qa.answer.extractive import Candidate
+
+MODEL_PATH = Path(__file__).with_name("reader_model.json")
+MEASURED = ("number", "date")  # kinds whose answer must be in the best sentence as a number or a date
+
+# The candidate's signals, and the same relative to the best candidate of the question (a sentence is judged against
+# the others retrieved for the same question, which makes the scale of similarities comparable across questions).
+RANKER_FEATURES = (
+    "dense", "dense_gap", "passage_dense", "passage_dense_gap", "lexical", "lexical_gap", "lexical_context",
+    "typed", *(f"typed_{kind}" for kind in KINDS), "focus", "focus_missing", "focus_counted", "novelty", "names_found", "lexical_other", "bigrams", "previous_lexical",
+    "previous_dense", "has_number",
+    "has_date", "rank_score", "passage_rank", "time_match", "fragment", "position", "words",
+)
+ANSWERABILITY_FEATURES = (
+    "best", "margin", "best_dense", "best_lexical", "best_typed", "best_short", "best_focus", "unknown_names",
+)
+# Few features, each one that should make an answer more likely (or, unknown names, less). No feature says which
+# kind of question it is: that would learn how the question writers phrased their unanswerable questions (many
+# asked "how much did ... pay"), not whether the articles answer. Word-overlap features beyond `best_lexical` were
+# dropped: near-miss questions reuse their article's words, so in a linear model they learned "the more the
+# question matches a sentence, the less it is answered", which is true of the training questions, not of users'.
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic model over named features, with the standardisation it was fitted with."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+
+    def score(self, rows: np.ndarray) -> np.ndarray:
+        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        """Each row on its own (logistic)."""
+        return 1.0 / (1.0 + np.exp(-self.score(rows)))
+
+    def choice(self, rows: np.ndarray) -> np.ndarray:
+        """The rows competing for one place (softmax)."""
+        z = self.score(rows)
+        e = np.exp(z - z.max())
+        return e / e.sum()
+
+    def to_json(self) -> dict:
+        return {"features": list(self.features), "mean": self.mean.round(6).tolist(),
+                "scale": self.scale.round(6).tolist(), "coef": self.coef.round(6).tolist(),
+                "intercept": round(float(self.intercept), 6)}
+
+    @classmethod
+    def from_json(cls, data: dict, expected: tuple[str, ...]) -> LinearModel:
+        if tuple(data["features"]) != expected:
+            raise ValueError(f"the reader model was fitted on other features ({data['features']}); refit it with "
+                             "python -m qa.evaluation.train_reader")
+        return cls(tuple(data["features"]), np.asarray(data["mean"]), np.asarray(data["scale"]),
+                   np.asarray(data["coef"]), float(data["intercept"]))
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    ranker: LinearModel
+    answerability: LinearModel
+    refuse_below: float  # refuse when the probability that the articles answer is lower
+    second_ratio: float  # quote a second sentence rated at least this share of the first
+
+    def to_json(self, about: dict) -> dict:
+        return {"about": about, "ranker": self.ranker.to_json(), "answerability": self.answerability.to_json(),
+                "refuse_below": round(self.refuse_below, 6), "second_ratio": round(self.second_ratio, 6)}
+
+
+@lru_cache(maxsize=4)
+def load_model(path: Path = MODEL_PATH) -> ReaderModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return ReaderModel(LinearModel.from_json(data["ranker"], RANKER_FEATURES),
+                       LinearModel.from_json(data["answerability"], ANSWERABILITY_FEATURES),
+                       float(data["refuse_below"]), float(data["second_ratio"]))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    candidate: Candidate
+    p: float  # the ranker's probability that this sentence holds the answer
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The reader's verdict on one question."""
+
+    ranked: list[Ranked]  # every candidate, best first
+    chosen: list[Candidate]  # what the answer quotes (empty when refused)
+    answerable: float  # the probability that the articles answer the question
+    confidence: float  # the probability that the answer is right
+    refused: bool
+
+
+def ranker_rows(found: list[Candidate], asked: Asked) -> np.ndarray:
+    """One row of RANKER_FEATURES per candidate."""
+    if not found:
+        return np.zeros((0, len(RANKER_FEATURES)))
+    best_dense = max(c.dense for c in found)
+    best_passage = max(c.passage_dense for c in found)
+    best_lexical = max(c.lexical for c in found)
+    rows = []
+    for c in found:
+        values = {
+            "dense": c.dense, "dense_gap": c.dense - best_dense, "passage_dense": c.passage_dense,
+            "passage_dense_gap": c.passage_dense - best_passage, "lexical": c.lexical,
+            "lexical_gap": c.lexical - best_lexical, "lexical_context": c.lexical_with_context, "typed": c.typed,
+            **{f"typed_{kind}": c.typed and asked.kind == kind for kind in KINDS},
+            "focus": c.focus, "focus_missing": bool(asked.focus) and not c.focus,
+            "focus_counted": c.focus_counted, "novelty": c.novelty,
+            "names_found": c.names_found, "lexical_other": c.lexical_other, "bigrams": c.bigrams,
+            "previous_lexical": c.previous_lexical, "previous_dense": c.previous_dense, "has_number": c.has_number, "has_date": c.has_date,
+            "rank_score": c.rank_score, "passage_rank": 1.0 / (1 + c.passage_rank), "time_match": c.time_match,
+            "fragment": c.fragment, "position": math.log1p(c.sentence.start_line), "words": math.log1p(c.words),
+        }
+        rows.append([float(values[name]) for name in RANKER_FEATURES])
+    return np.asarray(rows)
+
+
+def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) -> np.ndarray:
+    """The ANSWERABILITY_FEATURES of a question's ranked candidates."""
+    if not ranked:
+        return np.zeros((1, len(ANSWERABILITY_FEATURES)))
+    best = ranked[0].candidate
+    values = {
+        "best": ranked[0].p, "margin": ranked[0].p - (ranked[1].p if len(ranked) > 1 else 0.0),
+        "best_dense": best.dense, "best_lexical": best.lexical_with_context, "best_typed": best.typed,
+        "best_short": best.short is not None, "best_focus": best.focus, "unknown_names": min(unknown_names, 3),
+    }
+    return np.asarray([[float(values[name]) for name in ANSWERABILITY_FEATURES]])
+
+
+def rank(found: list[Candidate], asked: Asked, model: ReaderModel) -> list[Ranked]:
+    if not found:
+        return []
+    probabilities = model.ranker.choice(ranker_rows(found, asked))
+    order = sorted(range(len(found)), key=lambda i: -probabilities[i])
+    return [Ranked(found[i], float(probabilities[i])) for i in order]
+
+
+def read(found: list[Candidate], asked: Asked, unknown_names: int, model: ReaderModel | None = None) -> Verdict:
+    """The best sentence (and a close second) with the confidence that it answers, or a refusal."""
+    model = model or load_model()
+    ranked = rank(found, asked, model)
+    if not ranked:
+        return Verdict([], [], 0.0, 0.0, True)
+    answerable = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
+    if asked.kind in MEASURED and not ranked[0].candidate.typed:
+        answerable = 0.0  # "how many ...?" and the best sentence has no number: whatever it says, not that
+    confidence = answerable * ranked[0].p
+    if answerable < model.refuse_below:  # "the articles do not answer" is right as often as they do not
+        return Verdict(ranked, [], answerable, 1.0 - answerable, True)
+    best = ranked[0]
+    chosen = [best.candidate]
+    if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p:
+        chosen.append(ranked[1].candidate)
+    # Read in the article's order when both come from one article.
+    lead = best.candidate.passage.doc
+    chosen.sort(key=lambda c: (c.passage.doc != lead, c.passage.doc, c.sentence.start_line, c.sentence.start))
+    return Verdict(ranked, chosen, answerable, confidence, False)

@@ -1,0 +1,130 @@
+"""The reader's parts on their own: what a question asks for, short answers, follow-ups, and the fitted model file.
+
+Answer quality as a whole is measured on the question sets (tests/test_evaluation.py, docs/evaluation.md); these
+tests pin the general rules, each with wordings that do not come from the question sets.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qa.answer import follow_up
+from qa.answer.answer_types import asked, counts_focus, short_answer
+from qa.answer.reader import (
+    ANSWERABILITY_FEATURES,
+    MODEL_PATH,
+    RANKER_FEATURES,
+    LinearModel,
+    load_model,
+    read,
+)
+
+
+@pytest.mark.parametrize("question, kind, focus, unit", [
+    ("How many spectators watched the final?", "number", ("spectat",), None),
+    ("How many Airbus A380 jets has Emirates ordered?", "number", ("jet",), None),  # names are not the focus
+    ("Which firm bought the brewery?", "person", ("firm",), None),
+    ("In which district was the bomb found?", "name", ("district",), None),
+    ("What is the population of Lagos?", "number", ("popul",), None),
+    ("Which comics inspired the film?", "name", ("comic",), None),
+    ("How long is the new bridge?", "number", (), "length"),
+    ("How long did the strike last?", "number", (), "duration"),
+    ("Why did the talks collapse?", "reason", (), None),
+    ("What did the minister say?", None, (), None),
+])
+def test_what_a_question_asks_for(question, kind, focus, unit):
+    got = asked(question)
+    assert (got.kind, got.focus, got.unit) == (kind, focus, unit)
+
+
+@pytest.mark.parametrize("question, sentence, span", [
+    ("How many spectators watched the final?", "A crowd of 48,000 spectators saw the home side win 2-1.",
+     "48,000 spectators"),
+    ("What price did the bank pay for the insurer?", "The bank paid dollars 2.3bn (pounds 1.2bn) for the insurer.",
+     "dollars 2.3bn"),  # the conversion in brackets is not a second answer
+    ("How long is the new bridge?", "The 1,200-metre bridge took three years to build.", "1,200-metre"),
+    ("When did the factory close?", "The factory closed on 14 March after a long dispute.", "14 March"),
+    ("Which comics inspired the film?", "Based on the Watchmen comics, the film opens next week.", "Watchmen"),
+    ("How many people were hurt?", "Officials said 12 people were hurt and 3 were missing on Monday.", "12 people"),
+    ("How many were hurt?", "Officials said 12 were hurt and 3 were missing on Monday.", None),  # which one?
+])
+def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
+    found = short_answer(asked(question), sentence, question)
+    assert found == span
+    assert found is None or found in sentence  # always an exact substring of the quoted sentence
+
+
+def test_a_number_counts_what_was_asked_only_next_to_it():
+    question = asked("How many cases of fraud were reported?")
+    assert counts_focus("Police recorded 246,570 fraud cases last year.", question)
+    assert not counts_focus("In 2004, officials said the cases rose sharply, by 12%.", question)
+    length = asked("How long is the border?")
+    assert counts_focus("They share a 700-kilometer border.", length)
+    assert not counts_focus("They fought a six-week war along the border in 2020.", length)
+
+
+def _previous(short, quote):
+    calls = []
+
+    def answer():
+        calls.append(1)
+        return short, quote
+    return answer, calls
+
+
+def test_a_pronoun_is_the_person_the_previous_answer_was_about():
+    answer, calls = _previous(None, "Finance Minister Maria Lopez said the budget would balance by 2026.")
+    history = ["Who presented the budget?"]
+    assert follow_up.rewrite("When did she take office?", history, answer) == "When did Maria Lopez take office?"
+    assert follow_up.rewrite("What did his party say?", ["Who leads the opposition?"],
+                             _previous("John Smith", "")[0]) == "What did John Smith's party say?"
+    assert calls == [1]
+
+
+def test_a_question_with_its_own_subject_stands_alone():
+    answer, calls = _previous("Maria Lopez", "")
+    history = ["How big is the budget deficit?"]
+    assert follow_up.rewrite("And who is Spain's finance minister?", history, answer) == \
+        "Who is Spain's finance minister?"
+    assert follow_up.rewrite("Where was the first summit of the new bloc held?", history, answer) == \
+        "Where was the first summit of the new bloc held?"
+    assert calls == []  # no pronoun: the previous answer is not needed
+
+
+def test_a_short_elliptical_question_is_retrieved_with_the_previous_one():
+    answer, _ = _previous(None, "")
+    assert follow_up.rewrite("Which country stayed away?", ["Where was the summit held?"], answer) == \
+        "Which country stayed away? (Where was the summit held?)"
+    assert follow_up.rewrite("Which country stayed away?", [], answer) == "Which country stayed away?"
+
+
+def test_the_model_file_is_plain_json_with_the_features_the_code_computes():
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    assert data["ranker"]["features"] == list(RANKER_FEATURES)
+    assert data["answerability"]["features"] == list(ANSWERABILITY_FEATURES)
+    assert 0.0 < data["refuse_below"] < 1.0
+    assert data["about"]["command"] == "python -m qa.evaluation.train_reader"
+    assert "test" not in json.dumps(data["about"]["train"]) + json.dumps(data["about"]["dev"])  # never the test split
+    model = load_model()
+    assert len(model.ranker.coef) == len(RANKER_FEATURES)
+
+
+def test_a_model_fitted_on_other_features_is_refused(tmp_path):
+    data = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    data["ranker"]["features"] = data["ranker"]["features"][:-1]
+    with pytest.raises(ValueError, match="refit it with python -m qa.evaluation.train_reader"):
+        LinearModel.from_json(data["ranker"], RANKER_FEATURES)
+
+
+def test_softmax_choice_sums_to_one_and_keeps_the_order():
+    model = LinearModel(("a", "b"), np.zeros(2), np.ones(2), np.array([2.0, -1.0]), 0.0)
+    p = model.choice(np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]))
+    assert p.sum() == pytest.approx(1.0) and list(np.argsort(-p)) == [0, 1, 2]
+
+
+def test_nothing_retrieved_is_a_refusal():
+    verdict = read([], asked("Who won?"), unknown_names=0)
+    assert verdict.refused and verdict.chosen == [] and verdict.ranked == []
