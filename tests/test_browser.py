@@ -202,9 +202,11 @@ def test_example_question_and_thumbs_up(page, server):
 
 
 def test_follow_up_and_refusal_in_the_chat(page):
-    ask(page, "Where was the first 3+3 meeting held?")
-    ask(page, "Which country stayed away?")
-    expect(page.locator("#qa-chat .qa-answer").last).to_contain_text("Georgia")
+    ask(page, "Who is Azerbaijan's foreign minister?")
+    ask(page, "When did he visit Tehran?")
+    follow_up = page.locator("#qa-chat .qa-answer").last
+    expect(follow_up).to_contain_text("July 4")
+    expect(follow_up.locator(".qa-read-as")).to_have_text("Read as: When did Jeyhun Bayramov visit Tehran?")
     ask(page, "Who won the 2018 football World Cup?")
     refusal = page.locator("#qa-chat .qa-answer").last
     expect(refusal).to_have_class(re.compile("qa-refused"))
@@ -375,9 +377,9 @@ def test_layout_holds_on_every_tab(browser, server, shots, size):
 
 
 def test_the_article_panel_follows_the_conversation(page, shots):
-    """Three questions, a follow-up among them: after each answer the Article panel shows that answer's first
-    citation (and its card is marked); a chip of an earlier answer still opens its own citation; a refusal empties
-    the panel with a hint."""
+    """Three questions, a follow-up about the person of the first answer among them (read as such, and shown so):
+    after each answer the Article panel shows that answer's first citation (and its card is marked); a chip of an
+    earlier answer still opens its own citation; a refusal empties the panel with a hint."""
     def first_card() -> dict:
         card = page.locator("#qa-evidence .qa-card[data-n='1']")
         expect(card).to_have_class(re.compile("active"))
@@ -385,11 +387,15 @@ def test_the_article_panel_follows_the_conversation(page, shots):
         return {"doc": doc, "line": int(start)}
 
     seen = []
-    for question, expected in (("Where was the first 3+3 meeting held?", "Russian capital"),
-                               ("Which country stayed away?", "Georgia"),
-                               ("How long is the border between Iran and Azerbaijan?", "700")):
+    for question, expected, read_as in (
+            ("Who is Azerbaijan's foreign minister?", "Bayramov", None),
+            ("When did he visit Tehran?", "July 4", "When did Jeyhun Bayramov visit Tehran?"),  # about the right man
+            ("How long is the border between Iran and Azerbaijan?", "700", None)):
         ask(page, question)
-        expect(page.locator("#qa-chat .qa-answer").last).to_contain_text(expected)
+        answer = page.locator("#qa-chat .qa-answer").last
+        expect(answer).to_contain_text(expected)
+        if read_as:
+            expect(answer.locator(".qa-read-as")).to_have_text(f"Read as: {read_as}")
         cited = first_card()
         expect(page.locator("#qa-article .qa-article")).to_have_attribute("data-doc", cited["doc"])
         expect(page.locator("#qa-article .ln.hl").first).to_have_attribute("data-line", str(cited["line"]))
@@ -403,7 +409,7 @@ def test_the_article_panel_follows_the_conversation(page, shots):
     chip.scroll_into_view_if_needed()  # the chat scrolls inside itself back to the first answer
     before = page.evaluate("window.scrollY")
     chip.click()  # Playwright waits until the chip stands still, and needs no scrolling: it is in view
-    expect(page.locator("#qa-evidence .qa-ev-head")).to_contain_text("Where was the first 3+3 meeting held?")
+    expect(page.locator("#qa-evidence .qa-ev-head")).to_contain_text("Who is Azerbaijan's foreign minister?")
     expect(page.locator("#qa-article .ln.hl").first).to_have_attribute("data-line", str(seen[0]["line"]))
     page.wait_for_timeout(500)
     assert page.evaluate("window.scrollY") == before
