@@ -29,10 +29,7 @@ for _name in list(os.environ):
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED_ARTICLES = REPO / "store" / "articles"
-# The question sets ship as package data in qa/evaluation/questions (Settings.question_sets_dir); a checkout from
-# before that move has them in tests/questions.
-QUESTION_SETS = next((p for p in (REPO / "qa" / "evaluation" / "questions", REPO / "tests" / "questions")
-                      if p.is_dir()), REPO / "qa" / "evaluation" / "questions")
+QUESTION_SETS = REPO / "qa" / "evaluation" / "questions"  # package data; Settings.question_sets_dir's default
 
 
 # The network guard ----------------------------------------------------------------------------------------------
