@@ -551,3 +551,11 @@ def test_the_llm_option_says_what_enables_it(app):
 
     config = urllib.request.urlopen(f"http://127.0.0.1:{app['port']}/config", timeout=10).read().decode()
     assert config.count(json.dumps(LLM_OFF)[1:-1]) == 2  # on the Ask tab's settings and on the Evaluate tab
+
+
+def test_the_short_answer_leads_and_is_marked_in_its_quote(app):
+    answer = app["service"].ask("How long is the border between Iran and Azerbaijan?")
+    assert answer.short_answer == "700-kilometer" and answer.text.startswith("700-kilometer — ")
+    assert answer.short_answer in answer.citations[0].quote
+    shown = render.answer_message_html(answer, 0)
+    assert shown.count('<mark class="qa-short">700-kilometer</mark>') == 2  # leading the answer, and in the quote

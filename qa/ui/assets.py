@@ -23,6 +23,7 @@ CSS = """
 #qa-chat .qa-answer p:last-child { margin-bottom: 0; }
 #qa-chat .qa-q { white-space: pre-wrap; overflow-wrap: anywhere; }
 #qa-chat .qa-answer { overflow-wrap: anywhere; }
+mark.qa-short { background: #fde68a; color: inherit; font-weight: 600; padding: 0 .1em; border-radius: 3px; }
 .qa-read-as { font-size: .85em; color: var(--body-text-color-subdued); font-style: italic; }
 a.qa-chip { display: inline-block; min-width: 1.35em; padding: 0 .42em; margin: 0 .12em; border-radius: 999px;
   background: rgba(37, 99, 235, .13); color: #1d4ed8 !important; font-size: .76em; font-weight: 700;

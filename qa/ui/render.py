@@ -22,7 +22,7 @@ CONTEXT_CHARS = 180  # a context line longer than this is cut (cited lines are a
 PASSAGE_PREVIEW_CHARS = 260
 QUESTION_SHOWN_CHARS = 280  # a longer question is shown shortened in the chat, with its length
 UNKNOWN_OUTLET = "unknown outlet"  # the one label for an article that does not name its outlet
-LIKELY = 0.7  # an answer's confidence from here on reads "likely", below it "unsure"
+LIKELY = 0.5  # the confidence is the probability that the answer is right: "likely" from even odds on, else "unsure"
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
@@ -93,14 +93,20 @@ def _paragraphs(text: str, inline: Callable[[str], str]) -> str:
     return "".join("<p>" + "<br>".join(inline(line) for line in p.split("\n")) + "</p>" for p in parts)
 
 
-def answer_text_html(text: str, citations: Sequence[Citation | dict], turn: int) -> str:
-    """The answer with each [n] turned into a chip that opens citation n of this turn."""
+def answer_text_html(text: str, citations: Sequence[Citation | dict], turn: int, short: str | None = None) -> str:
+    """The answer with each [n] turned into a chip that opens citation n of this turn, and the short answer (the span
+    that answers, which leads the text and stands in its quote) marked wherever it stands."""
     by_n = {_cget(c, "n"): c for c in citations}
+
+    def text_html(segment: str) -> str:
+        if not short:
+            return esc(segment)
+        return f'<mark class="qa-short">{esc(short)}</mark>'.join(esc(part) for part in segment.split(short))
 
     def inline(line: str) -> str:
         out, pos = [], 0
         for m in _MARKER.finditer(line):
-            out.append(esc(line[pos : m.start()]))
+            out.append(text_html(line[pos : m.start()]))
             n = int(m.group(1))
             c = by_n.get(n)
             if c is None:
@@ -110,7 +116,7 @@ def answer_text_html(text: str, citations: Sequence[Citation | dict], turn: int)
                 tip = f"{_cget(c, 'title') or _cget(c, 'doc')} — {ref}"
                 out.append(f'<a class="qa-chip" href="#cite-{turn}-{n}" title="{esc(tip)}">{n}</a>')
             pos = m.end()
-        out.append(esc(line[pos:]))
+        out.append(text_html(line[pos:]))
         return "".join(out)
 
     return _paragraphs(text, inline)
@@ -125,8 +131,7 @@ def answer_message_html(answer: Answer, turn: int, llm_model: str = "") -> str:
     notes = "".join(f'<p class="qa-note">{esc(n)}</p>' for n in answer.notes if n and n != answer.text)
     total = answer.timings_ms.get("total")
     meta = mode_label(answer.mode, llm_model) + (f" · {total:.0f} ms" if total is not None else "")
-    # Written against fields that may not exist yet: how a follow-up was read, and a confidence in [0, 1].
-    read_as = getattr(answer, "read_as", None)
+    read_as = answer.read_as  # how a follow-up was read
     read = f'<p class="qa-read-as">Read as: {esc(read_as)}</p>' if read_as and read_as != answer.question else ""
     if answer.refused:
         related = (
@@ -141,13 +146,14 @@ def answer_message_html(answer: Answer, turn: int, llm_model: str = "") -> str:
         )
     count = len(answer.citations)
     meta += f" · {count} source{'s' if count != 1 else ''}"
-    confidence = confidence_words(getattr(answer, "confidence", None))
+    confidence = confidence_words(answer.confidence)
     if confidence:
         meta += f" · {confidence}"
     if answer.date_range:
         meta += f" · {'dates filtered' if answer.date_range.explicit else 'dates preferred'}: {answer.date_range}"
     return (
-        f'<div class="qa-answer">{answer_text_html(answer.text, answer.citations, turn)}{read}{notes}'
+        f'<div class="qa-answer">{answer_text_html(answer.text, answer.citations, turn, answer.short_answer)}'
+        f'{read}{notes}'
         f'<p class="qa-meta">{esc(meta)}</p></div>'
     )
 
