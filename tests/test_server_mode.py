@@ -305,13 +305,20 @@ def test_lease_semantics_against_the_server(chroma_server, tmp_path):
     assert taker.try_acquire() is None
     with pytest.raises(LockLost, match="taken over by taker after the lapse"):
         holder.renew()
+    with pytest.raises(LockLost, match="taken over by taker after the lapse"):
+        holder.check()  # what the ingest calls before each write: it stops
     holder.release()  # does not touch the new holder's lease
     leases = control.leases()
     assert [(lease.owner, lease.released) for lease in leases] == [("taker after the lapse", False)]
     taker.release()
     assert control.leases()[-1].released
-    again = ServerLock(control, ttl=30, owner="next")
+    now = [time.time()]
+    again = ServerLock(control, ttl=30, owner="next", clock=lambda: now[0])
     assert again.try_acquire() is None  # a released lease is free at once
+    again.check()
+    now[0] += 30 * 3 / 4 + 1  # stalled (no renewal) until within a quarter of the lease's lapse: it stops writing
+    with pytest.raises(LockLost, match="could not renew its lock"):
+        again.check()
     again.release()
     assert len(control.leases()) == 1  # older generations are cleaned up by each winner
 

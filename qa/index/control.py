@@ -228,16 +228,19 @@ class ServerLock:
                            "did not answer), so another ingest may take it: stopped; run `qa ingest` again")
 
     def renew(self) -> None:
+        """Extend the lease by its lifetime; LockLost (and every later check() fails) when it is no longer ours."""
         lease = self.lease
         if lease is None:
             raise LockLost(f"this ingest does not hold the ingest lock of {self.where}")
         now = self.clock()
         if now > lease.expires - self.margin:
-            raise LockLost(f"this ingest could not renew its lock on {self.where} in time; stopped")
+            self._lost = f"this ingest could not renew its lock on {self.where} in time; stopped"
+            raise LockLost(self._lost)
         newest = self.control.leases()
         if not newest or newest[-1].generation != lease.generation or newest[-1].token != self.token:
             taker = newest[-1].owner if newest else "nobody"
-            raise LockLost(f"the ingest lock of {self.where} was taken over by {taker}; stopped")
+            self._lost = f"the ingest lock of {self.where} was taken over by {taker}; stopped"
+            raise LockLost(self._lost)
         renewed = replace(lease, expires=now + self.ttl)
         self.control.write_lease(renewed, new=False)
         self.lease = renewed
@@ -247,7 +250,6 @@ class ServerLock:
             try:
                 self.renew()
             except LockLost as err:
-                self._lost = str(err)
                 log.error("%s", err)
                 return
             except Exception as err:  # noqa: BLE001 - the server may be back by the next round
