@@ -156,6 +156,70 @@ def server_figures(data: Path, pid: int, collection: str) -> dict:
     return figures
 
 
+# The tables of docs/scaling.md -----------------------------------------------------------------------------------
+def tables(path: Path) -> str:
+    """Markdown tables of a results file: each step, then what each part costs per 10,000 articles."""
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    mb = 1e6
+    out = ["| copies | articles | passages | sentences | server data MB | SQLite MB | HNSW passages MB | "
+           "HNSW sentences MB | server RSS MB (after questions) | BM25 postings | vocabulary | passage text MB | "
+           "cached tables MB (pickle + BM25) | first open s (builds the tables) | its peak RSS MB | question p50 / p95 ms | "
+           "engine peak RSS MB | hit@5 | facts | ingest s (articles added, distinct sentences embedded) | load |",
+           "|" + "---:|" * 20 + "---|"]
+    for r in rows:
+        i, s_, f, q = r["ingest"], r["server"], r["first_open"], r["query"]
+        h, recs = s_["hnsw_bytes"], s_["records"]
+        out.append(
+            f"| {r['copies']} | {i['articles']:,} | {i['passages']:,} | {recs.get('articles_sentences', 0):,} | "
+            f"{s_['data_bytes'] / mb:,.0f} | {s_['sqlite_bytes'] / mb:,.0f} | {h.get('articles_passages', 0) / mb:,.1f} | "
+            f"{h.get('articles_sentences', 0) / mb:,.1f} | {s_['server_rss_mb']:,.0f} "
+            f"({r['server_after_questions']['server_rss_mb']:,.0f}) | {f['bm25_postings']:,} | {f['vocabulary']:,} | "
+            f"{f['passage_text_bytes'] / mb:,.1f} | "
+            f"{f['cache_tables_pickle_bytes'] / mb:,.1f} + {f['cache_bm25_bytes'] / mb:,.1f} | {f['seconds']:,.1f} | "
+            f"{f['rss_mb']:,.0f} | {q['total_p50']:,.0f} / {q['total_p95']:,.0f} | {q['rss_mb']:,.0f} | "
+            f"{q['quality']['hit5']:.2f} | {q['quality']['fact_recall']:.2f} | {i['seconds']:,.0f} ({i['changed']:,}, "
+            f"{i['embedded']:,}) | {i['load']:.1f} / {f['load']:.1f} / {q['load']:.1f} |")
+    last = rows[-1]
+    n = last["ingest"]["articles"]
+    per = 10_000 / n
+    i, s_, f = last["ingest"], last["server"], last["first_open"]
+    recs, h = s_["records"], s_["hnsw_bytes"]
+    vectors = recs.get("articles_passages", 0) + recs.get("articles_sentences", 0)
+    lines = [
+        ("passages (one vector each)", f"{recs.get('articles_passages', 0) * per:,.0f}"),
+        ("sentences (one vector each)", f"{recs.get('articles_sentences', 0) * per:,.0f}"),
+        ("vectors, raw float32 (384 x 4 bytes each), MB", f"{vectors * 384 * 4 * per / mb:,.0f}"),
+        ("HNSW vector segments on the server's disk, MB",
+         f"{(h.get('articles_passages', 0) + h.get('articles_sentences', 0)) * per / mb:,.0f}"),
+        ("SQLite (records, metadata, documents, full-text index, log), MB", f"{s_['sqlite_bytes'] * per / mb:,.0f}"),
+        ("server data folder in all, MB", f"{s_['data_bytes'] * per / mb:,.0f}"),
+
+        ("BM25 postings (passage, term) pairs", f"{f['bm25_postings'] * per:,.0f}"),
+        ("BM25 index as cached (bm25s), MB", f"{f['cache_bm25_bytes'] * per / mb:,.0f}"),
+        ("passage text (UTF-8), MB", f"{f['passage_text_bytes'] * per / mb:,.0f}"),
+        ("passage table and term statistics as cached (pickle), MB", f"{f['cache_tables_pickle_bytes'] * per / mb:,.0f}"),
+    ]
+    first = rows[0]
+    if len(rows) > 1:  # what grows with the archive in memory and time: the slope between the first and last step
+        slope = 10_000 / (n - first["ingest"]["articles"])
+        grow = [
+            ("Chroma server RSS after questions, MB", first["server_after_questions"]["server_rss_mb"],
+             last["server_after_questions"]["server_rss_mb"]),
+            ("peak RSS of a process answering questions (passage table, BM25, term statistics), MB",
+             first["query"]["rss_mb"], last["query"]["rss_mb"]),
+            ("peak RSS of the first open (builds BM25 and the passage table), MB", first["first_open"]["rss_mb"],
+             last["first_open"]["rss_mb"]),
+            ("time of that first open, s (load dependent)", first["first_open"]["seconds"],
+             last["first_open"]["seconds"]),
+            ("time to open the cached tables, s", first["query"]["open_s"], last["query"]["open_s"]),
+        ]
+        lines += [(f"{what} (growth between {first['ingest']['articles']:,} and {n:,} articles)",
+                   f"{(b - a) * slope:,.1f}") for what, a, b in grow]
+    out += ["", f"Per 10,000 articles, scaled from the largest step ({n:,} articles):", "",
+            "| what | per 10,000 articles |", "| --- | ---: |"] + [f"| {a} | {b} |" for a, b in lines]
+    return "\n".join(out)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", default="1,2,4,8,16", help="copies of the BBC corpus after each step")
@@ -163,7 +227,11 @@ def main() -> int:
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/qa-scale"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "bench" / "scale.jsonl")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--tables", action="store_true", help="print the tables of --out as Markdown and stop")
     args = parser.parse_args()
+    if args.tables:
+        print(tables(args.out))
+        return 0
     if args.child:
         import logging
 
