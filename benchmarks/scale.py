@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from qa.evaluation.bench import DEFAULT_BBC, QUESTIONS, _status_mb, load_now, original_doc  # noqa: E402
-from qa.evaluation.local_servers import free_port, start_chroma, stop  # noqa: E402
+from qa.evaluation.bench import DEFAULT_BBC, QUESTIONS, _status_mb, load_now, original_doc
+from qa.evaluation.local_servers import free_port, start_chroma, stop
 
 
 # The corpus, a copy at a time -----------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def job_open(params: dict) -> dict:
     cache = next((settings.store_dir / "cache").glob("tables-*"), None)
     return {"seconds": seconds, "rss_mb": _status_mb()["VmHWM"], "passages": len(tables.passages),
             "passage_text_bytes": text_bytes, "passage_meta_pickle_bytes": meta_bytes,
-            "bm25_postings": int(len(scores["data"])), "vocabulary": len(tables.vocabulary.df),
+            "bm25_postings": len(scores["data"]), "vocabulary": len(tables.vocabulary.df),
             "cache_tables_pickle_bytes": (cache / "tables.pickle").stat().st_size if cache else 0,
             "cache_bm25_bytes": _dir_bytes(cache / "bm25") if cache and (cache / "bm25").exists() else 0}
 
@@ -163,7 +163,8 @@ def tables(path: Path) -> str:
     mb = 1e6
     out = ["| copies | articles | passages | sentences | server data MB | SQLite MB | HNSW passages MB | "
            "HNSW sentences MB | server RSS MB (after questions) | BM25 postings | vocabulary | passage text MB | "
-           "cached tables MB (pickle + BM25) | first open s (builds the tables) | its peak RSS MB | question p50 / p95 ms | "
+           "cached tables MB (pickle + BM25) | first open s (builds the tables) | its peak RSS MB | "
+           "question p50 / p95 ms | "
            "engine peak RSS MB | hit@5 | facts | ingest s (articles added, distinct sentences embedded) | load |",
            "|" + "---:|" * 20 + "---|"]
     for r in rows:
@@ -171,7 +172,8 @@ def tables(path: Path) -> str:
         h, recs = s_["hnsw_bytes"], s_["records"]
         out.append(
             f"| {r['copies']} | {i['articles']:,} | {i['passages']:,} | {recs.get('articles_sentences', 0):,} | "
-            f"{s_['data_bytes'] / mb:,.0f} | {s_['sqlite_bytes'] / mb:,.0f} | {h.get('articles_passages', 0) / mb:,.1f} | "
+            f"{s_['data_bytes'] / mb:,.0f} | {s_['sqlite_bytes'] / mb:,.0f} | "
+            f"{h.get('articles_passages', 0) / mb:,.1f} | "
             f"{h.get('articles_sentences', 0) / mb:,.1f} | {s_['server_rss_mb']:,.0f} "
             f"({r['server_after_questions']['server_rss_mb']:,.0f}) | {f['bm25_postings']:,} | {f['vocabulary']:,} | "
             f"{f['passage_text_bytes'] / mb:,.1f} | "
@@ -197,7 +199,8 @@ def tables(path: Path) -> str:
         ("BM25 postings (passage, term) pairs", f"{f['bm25_postings'] * per:,.0f}"),
         ("BM25 index as cached (bm25s), MB", f"{f['cache_bm25_bytes'] * per / mb:,.0f}"),
         ("passage text (UTF-8), MB", f"{f['passage_text_bytes'] * per / mb:,.0f}"),
-        ("passage table and term statistics as cached (pickle), MB", f"{f['cache_tables_pickle_bytes'] * per / mb:,.0f}"),
+        ("passage table and term statistics as cached (pickle), MB",
+         f"{f['cache_tables_pickle_bytes'] * per / mb:,.0f}"),
     ]
     first = rows[0]
     if len(rows) > 1:  # what grows with the archive in memory and time: the slope between the first and last step

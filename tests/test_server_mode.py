@@ -272,11 +272,10 @@ def test_ingest_closes_its_http_client(chroma_server, bundled_articles, tmp_path
 def test_lease_semantics_against_the_server(chroma_server, tmp_path):
     """The lock's rules with real Chroma records: one of many concurrent takers wins; a live lease refuses others;
     a lapsed one is taken over; the old holder then finds out, and its release does not free the new holder's."""
+    from qa.config import Settings
     from qa.index import Control, ServerLock
     from qa.index.control import LockBusy, LockLost
     from qa.index.store import chroma_client
-
-    from qa.config import Settings
 
     client = chroma_client(Settings(chroma_host="127.0.0.1", chroma_port=chroma_server))
     control = Control(client, "lease")

@@ -118,7 +118,8 @@ def _why(err: BaseException, settings: Settings) -> str:
     seen = err
     while seen is not None:
         if isinstance(seen, httpx.TimeoutException):
-            return f"no reply within {settings.chroma_timeout_s:g} s (QA_CHROMA_TIMEOUT_S); it may be hung or overloaded"
+            return (f"no reply within {settings.chroma_timeout_s:g} s (QA_CHROMA_TIMEOUT_S); it may be hung or "
+                    "overloaded")
         seen = seen.__cause__ or seen.__context__
     return str(err)
 
@@ -152,7 +153,8 @@ def server_errors(settings: Settings) -> Iterator[None]:
         # Most likely the collections this process holds were dropped by another one (`qa ingest --rebuild`): a
         # request on them is then refused as not found, or, while the server is half-way through deleting them, as
         # broken ("Missing metadata segment"). The engine opens the new ones at its next version check.
-        where = f"the index '{settings.collection}' on the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+        where = (f"the index '{settings.collection}' on the Chroma server at "
+                 f"{settings.chroma_host}:{settings.chroma_port}")
         what = "was dropped by another process while this one used it" if isinstance(err, NotFoundError) else \
             "could not be read: the server refused the request"
         raise StoreError(

@@ -133,7 +133,8 @@ def _ingest_on_server(settings: Settings, rebuild: bool, progress: bool, wait: f
     client = chroma_client(settings)
     try:
         control = Control(client, settings.collection)
-        where = f"the index '{settings.collection}' on the Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+        where = (f"the index '{settings.collection}' on the Chroma server at "
+                 f"{settings.chroma_host}:{settings.chroma_port}")
         lock = ServerLock(control, settings.ingest_lock_ttl_s, where=where)
 
         def waiting(holder) -> None:
