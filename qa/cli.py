@@ -24,6 +24,8 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="build or update the index from QA_ARTICLES_DIR")
     p.add_argument("--rebuild", action="store_true", help="drop the index and build it from scratch")
     p.add_argument("--quiet", action="store_true", help="no progress bar; only warnings and the summary")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="when another ingest holds the index's lock, wait up to this long for it (default: stop)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("ask", help="answer one question from the indexed articles")
@@ -100,7 +102,7 @@ def _report_skipped(report) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from qa.ingest import ingest
 
-    report = ingest(_settings(), rebuild=args.rebuild, progress=not args.quiet)
+    report = ingest(_settings(), rebuild=args.rebuild, progress=not args.quiet, wait=max(0.0, args.wait))
     _report_skipped(report)
     print(report.summary())
     return 0

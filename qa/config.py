@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     chroma_host: str | None = None
     chroma_port: int = 8000
     collection: str = "articles"
+    # Server mode: the longest wait for any one reply of the Chroma server (a hung server becomes a clear error),
+    # how long the ingest lock stored in the server lasts unless its holder renews it (a killed ingest frees it
+    # after this), and how often at most a process checks the index version before a question.
+    chroma_timeout_s: float = Field(default=30.0, gt=0)
+    ingest_lock_ttl_s: float = Field(default=60.0, ge=4)
+    freshness_s: float = Field(default=5.0, ge=0)
 
     # Retrieval and answering
     top_k: int = Field(default=8, ge=1, le=50)

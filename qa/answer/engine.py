@@ -7,6 +7,7 @@ same evidence, falling back to the extractive one with a visible note when the L
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import threading
 import time
@@ -18,11 +19,21 @@ from qa.answer import extractive, follow_up, reader
 from qa.answer.answer_types import Asked, asked
 from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
-from qa.index import EmptyIndexError, ManifestEntry, Retrieved, Retriever, embedder_from_settings, server_errors
+from qa.index import (
+    Collections,
+    Control,
+    EmptyIndexError,
+    ManifestEntry,
+    Retrieved,
+    Retriever,
+    embedder_from_settings,
+    server_errors,
+)
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
 from qa.types import Answer, Citation, DateRange
 
+log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
 LLM_NOT_CONFIGURED = ("The LLM mode is not configured (set OPENAI_API_KEY or OPENAI_BASE_URL); "
                       "this is the offline extractive answer.")
@@ -52,13 +63,50 @@ class Engine:
         self.retriever = Retriever(self.collections, self.embedder, self.settings.store_dir / "cache", retrieval)
         self._manifest: dict[str, ManifestEntry] = {}
         self._lock = threading.Lock()
+        # Server mode: the index version the tables were built from, when it was last compared with the server's,
+        # and the background refresh that another process's ingest started (keep_fresh).
+        self._control = Control(self.collections.client, self.settings.collection) \
+            if self.settings.server_mode else None
+        self._version = ""
+        self._checked = 0.0
+        self._refreshing: threading.Thread | None = None
         self.refresh()
 
     def refresh(self) -> None:
-        """Pick up what an ingest changed."""
+        """Pick up what an ingest changed. In server mode the collections are opened again on the same client (a
+        rebuild by another process gives them new ids), and the version read first, so a change made meanwhile is
+        picked up by the next check."""
         with self._lock, server_errors(self.settings):
-            self._manifest = self.collections.read_manifest()
-            self.retriever.refresh(self._manifest)
+            if self._control is not None:
+                version = self._control.version()
+                self.collections = Collections(self.collections.client, self.settings.collection, self.embedder)
+                self.retriever.reopen(self.collections)
+            manifest = self.collections.read_manifest()
+            self.retriever.refresh(manifest)
+            self._manifest = manifest
+            if self._control is not None:
+                self._version, self._checked = version, time.monotonic()
+
+    def keep_fresh(self) -> None:
+        """Server mode: notice another process's ingest. At most every `freshness_s` seconds, one small read (the
+        index version); when it changed, the tables are rebuilt in a background thread while questions go on being
+        answered from the current ones, so a large index does not make a question wait for the rebuild."""
+        if self._control is None or time.monotonic() - self._checked < self.settings.freshness_s:
+            return
+        self._checked = time.monotonic()
+        if self._refreshing is not None and self._refreshing.is_alive():
+            return
+        with server_errors(self.settings):
+            version = self._control.version()
+        if version != self._version:
+            self._refreshing = threading.Thread(target=self._refresh_quietly, name="qa-refresh", daemon=True)
+            self._refreshing.start()
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.refresh()
+        except Exception as err:  # noqa: BLE001 - the next check tries again; questions use the current tables
+            log.warning("could not pick up the changed index (%s); trying again at the next question", err)
 
     @property
     def manifest(self) -> dict[str, ManifestEntry]:
@@ -90,6 +138,7 @@ class Engine:
         `since`/`until` (or `date_range=(since, until)`): a date, or "2021", "2021-12", "2021-12-23",
         "December 2021"; only sources in that range are used. Without them, a time the question names ranks them."""
         started = time.perf_counter()
+        self.keep_fresh()
         problem = question_problem(question)
         if not problem:
             try:

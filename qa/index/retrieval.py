@@ -66,6 +66,12 @@ class Retriever:
         self._fingerprint = ""
         self._vector_retriever = None
 
+    def reopen(self, collections: Collections) -> None:
+        """Query these collections from now on (reopened after another process rebuilt the index: new ids)."""
+        if collections.passages.id != self.collections.passages.id:
+            self._vector_retriever = None
+        self.collections = collections
+
     # Tables ---------------------------------------------------------------------------------------------------
     def refresh(self, manifest: dict | None = None) -> None:
         """Reload the tables if the index changed since they were built (`manifest`: as just read, if at hand)."""

@@ -11,8 +11,10 @@ that names both and the rebuild command.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,14 +45,19 @@ def chroma_client(settings: Settings):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
     if settings.server_mode:
-        try:
+        _bound_http_clients()
+        bound = _http_timeout.set(settings.chroma_timeout_s)
+        try:  # the constructor already talks to the server (user identity, tenant): under the time-out too
             client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
             client.heartbeat()
         except Exception as err:  # chromadb raises several types for a server that is not there
             raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: {err}. "
-                "Start it with `chroma run --path DIR --port PORT`, or unset QA_CHROMA_HOST to use the local store."
+                f"cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port}: "
+                f"{_why(err, settings)}. Start it with `chroma run --path DIR --port PORT`, or unset QA_CHROMA_HOST "
+                "to use the local store."
             ) from err
+        finally:
+            _http_timeout.reset(bound)
         return client
     settings.store_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -62,19 +69,101 @@ def chroma_client(settings: Settings):
         ) from err
 
 
+def close_client(client) -> None:
+    """Let go of a client: for a server client, its HTTP connections are closed (chroma_client's clients close
+    their httpx pools when their system stops). An embedded client is left open: chromadb shares one system per
+    path in a process, and the process's other clients (an engine) may still be using it."""
+    from chromadb.api.fastapi import FastAPI
+
+    if isinstance(getattr(client, "_server", None), FastAPI):
+        client.close()
+
+
+# chromadb 1.5.9 builds the HTTP client of a server connection as `httpx.Client(timeout=None)`, inside the
+# constructor that then makes its first requests, and never closes it: a hung server would make every request wait
+# for ever, and each client opened and dropped would leave its connection pool behind. chromadb offers no setting
+# for either and identifies a server client's implementation by its exact class name, so a subclass cannot stand in;
+# the two methods are wrapped instead, once per process: a client built by chroma_client gets the configured
+# time-out (connect, write, pool, and each read) from its first request on, and its pool is closed when the client
+# is closed. Clients built elsewhere keep chromadb's behaviour. tests/test_server_mode.py checks both against a
+# real server, so a chromadb that changes these internals fails there.
+_http_timeout: contextvars.ContextVar[float | None] = contextvars.ContextVar("qa_chroma_http_timeout", default=None)
+_bound_lock = threading.Lock()
+
+
+def _bound_http_clients() -> None:
+    import httpx
+    from chromadb.api.fastapi import FastAPI
+
+    with _bound_lock:
+        if getattr(FastAPI, "_qa_bounded", False):
+            return
+        init, stop = FastAPI.__init__, FastAPI.stop
+
+        def __init__(self, system) -> None:
+            init(self, system)
+            seconds = _http_timeout.get()
+            if seconds is not None:
+                self._session.timeout = httpx.Timeout(seconds)
+                self._qa_close = True
+
+        def stop_(self) -> None:
+            stop(self)
+            if getattr(self, "_qa_close", False):
+                self._session.close()
+
+        FastAPI.__init__, FastAPI.stop, FastAPI._qa_bounded = __init__, stop_, True
+
+
+def _why(err: BaseException, settings: Settings) -> str:
+    """What went wrong talking to the server, in words: a time-out says how long was waited."""
+    import httpx
+
+    seen = err
+    while seen is not None:
+        if isinstance(seen, httpx.TimeoutException):
+            return (f"no reply within {settings.chroma_timeout_s:g} s (QA_CHROMA_TIMEOUT_S); it may be hung or "
+                    "overloaded")
+        seen = seen.__cause__ or seen.__context__
+    return str(err)
+
+
+def _transport_error(err: BaseException) -> bool:
+    import httpx
+
+    return isinstance(err, httpx.TransportError)
+
+
 @contextmanager
 def server_errors(settings: Settings) -> Iterator[None]:
-    """A Chroma server that went away mid-session becomes a StoreError that says so, instead of an HTTP library's
-    exception. Nothing needs reopening: the client connects afresh on the next request, so once the server is back
-    (same port, same data) questions are answered again without restarting the process."""
+    """A Chroma server that went away or stopped answering mid-session becomes a StoreError that says so, instead
+    of an HTTP library's exception. Nothing needs reopening: the client connects afresh on the next request, so once
+    the server is back (same port, same data) questions are answered again without restarting the process."""
     import httpx
 
     try:
         yield
-    except httpx.TransportError as err:  # refused, reset, or cut off mid-reply
+    except httpx.TransportError as err:  # refused, reset, cut off mid-reply, or no reply within the time-out
         raise StoreError(
-            f"lost the connection to the Chroma server at {settings.chroma_host}:{settings.chroma_port} ({err}). "
-            "Start it again with `chroma run --path DIR --port PORT`; questions work again as soon as it is back."
+            f"lost the connection to the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+            f"({_why(err, settings)}). Start it again with `chroma run --path DIR --port PORT`; questions work again "
+            "as soon as it answers."
+        ) from err
+    except Exception as err:
+        from chromadb.errors import ChromaError, NotFoundError
+
+        if not (settings.server_mode and isinstance(err, ChromaError)):
+            raise
+        # Most likely the collections this process holds were dropped by another one (`qa ingest --rebuild`): a
+        # request on them is then refused as not found, or, while the server is half-way through deleting them, as
+        # broken ("Missing metadata segment"). The engine opens the new ones at its next version check.
+        where = (f"the index '{settings.collection}' on the Chroma server at "
+                 f"{settings.chroma_host}:{settings.chroma_port}")
+        what = "was dropped by another process while this one used it" if isinstance(err, NotFoundError) else \
+            "could not be read: the server refused the request"
+        raise StoreError(
+            f"{where} {what} ({err}). If another process is rebuilding it (`qa ingest --rebuild`), this one opens it "
+            f"again within {settings.freshness_s:g} s (QA_FRESHNESS_S)."
         ) from err
 
 
@@ -136,6 +225,8 @@ class Collections:
             )
             self.manifest = client.get_or_create_collection(f"{name}_manifest", metadata={"embedding_model": model})
         except Exception as err:
+            if _transport_error(err):  # the server, not the index: server_errors says so
+                raise
             raise StoreError(f"cannot open the index collections '{name}_*': {err}. Run `qa ingest --rebuild`.") from err
         for collection in (self.passages, self.sentences, self.manifest):
             built_with = (collection.metadata or {}).get("embedding_model")

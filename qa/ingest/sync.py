@@ -3,6 +3,12 @@
 Per article the order is: delete its old records, add the new ones, then record its hash in the manifest. A run
 killed at any point leaves at worst an article whose hash is not recorded, which the next run redoes in full, so
 nothing is duplicated or lost.
+
+One ingest writes an index at a time. A local store is locked with `flock` on `<store>/ingest.lock`; an index on a
+Chroma server with a lease stored in the server itself (qa/index/control.py), which the ingest renews while it runs
+and checks before every batch it writes, and which lapses by itself if the ingest is killed. Either way a second
+ingest stops with a message, or waits for the lock up to `wait` seconds. In server mode every ingest that changed
+the index bumps its version record, which processes answering questions watch (Engine.keep_fresh).
 """
 
 from __future__ import annotations
@@ -21,12 +27,17 @@ import numpy as np
 from qa.config import Settings
 from qa.index import (
     Collections,
+    Control,
     Embedder,
     EmbeddingPool,
+    LockBusy,
+    LockLost,
     ManifestEntry,
     MiniLMEmbedder,
+    ServerLock,
     StoreError,
     chroma_client,
+    close_client,
     drop_index,
     embedder_from_settings,
     move_aside,
@@ -73,34 +84,77 @@ class IngestReport:
 
 def open_collections(settings: Settings, embedder: Embedder | None = None) -> Collections:
     embedder = embedder or embedder_from_settings(settings)
-    return Collections(chroma_client(settings), settings.collection, embedder)
+    with server_errors(settings):
+        return Collections(chroma_client(settings), settings.collection, embedder)
 
 
 @contextlib.contextmanager
-def ingest_lock(store_dir: Path):
-    """An exclusive, non-blocking `flock` on `<store_dir>/ingest.lock` (released when the process ends, however it
-    ends). Two ingests writing one local store at once would duplicate each other's work; the second is refused."""
+def ingest_lock(store_dir: Path, wait: float = 0.0):
+    """An exclusive `flock` on `<store_dir>/ingest.lock` (released when the process ends, however it ends). Two
+    ingests writing one local store at once would duplicate each other's work; the second waits up to `wait`
+    seconds, then is refused."""
     store_dir.mkdir(parents=True, exist_ok=True)
     fd = os.open(store_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IngestBusy(f"another ingest is running on {store_dir}; wait for it to finish") from None
+        deadline, told = time.monotonic() + wait, False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    waited = f" (waited {wait:g} s)" if wait else ""
+                    raise IngestBusy(f"another ingest is running on {store_dir}{waited}; wait for it to finish, "
+                                     "or run `qa ingest --wait SECONDS`") from None
+                if not told:
+                    log.warning("waiting up to %g s: another ingest is running on %s", wait, store_dir)
+                    told = True
+                time.sleep(min(0.5, left))
         yield
     finally:
         os.close(fd)  # closing releases the lock
 
 
-def ingest(settings: Settings, rebuild: bool = False, progress: bool = False) -> IngestReport:
+def ingest(settings: Settings, rebuild: bool = False, progress: bool = False, wait: float = 0.0) -> IngestReport:
+    """Bring the index in line with the articles folder. `wait`: seconds to wait for another ingest's lock."""
     if not settings.articles_dir.is_dir():
         raise FileNotFoundError(f"articles folder not found: {settings.articles_dir} (set QA_ARTICLES_DIR)")
     if settings.server_mode:
         with server_errors(settings):
-            return _ingest(settings, rebuild, progress)
+            return _ingest_on_server(settings, rebuild, progress, wait)
     with contextlib.ExitStack() as held:
-        held.enter_context(ingest_lock(settings.store_dir))
+        held.enter_context(ingest_lock(settings.store_dir, wait))
         return _ingest(settings, rebuild, progress, relock=lambda: held.enter_context(ingest_lock(settings.store_dir)))
+
+
+def _ingest_on_server(settings: Settings, rebuild: bool, progress: bool, wait: float) -> IngestReport:
+    """The ingest under the server's lease, on one HTTP client that is closed afterwards; the version bumped."""
+    client = chroma_client(settings)
+    try:
+        control = Control(client, settings.collection)
+        where = (f"the index '{settings.collection}' on the Chroma server at "
+                 f"{settings.chroma_host}:{settings.chroma_port}")
+        lock = ServerLock(control, settings.ingest_lock_ttl_s, where=where)
+
+        def waiting(holder) -> None:
+            log.warning("waiting up to %g s: another ingest is writing to %s (%s)", wait, where,
+                        holder.describe(time.time()))
+
+        try:
+            lock.acquire(wait, on_wait=waiting)
+        except LockBusy as err:
+            raise IngestBusy(str(err)) from None
+        try:
+            def publish() -> None:
+                lock.check()
+                control.bump_version(lock.owner)
+
+            return _ingest(settings, rebuild, progress, client=client, guard=lock.check, publish=publish)
+        finally:
+            lock.release()
+    finally:
+        close_client(client)
 
 
 def _open_for_ingest(settings: Settings, rebuild: bool, relock) -> object:
@@ -117,14 +171,24 @@ def _open_for_ingest(settings: Settings, rebuild: bool, relock) -> object:
     return chroma_client(settings)
 
 
-def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None) -> IngestReport:
+def _nothing() -> None:
+    pass
+
+
+def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None, client=None, guard=_nothing,
+            publish=_nothing) -> IngestReport:
+    """`guard()` is called before every write and raises when this run may no longer write (a lost lease);
+    `publish()` tells readers that the index changed (after a rebuild's drop, and at the end of a run that wrote)."""
     started = time.perf_counter()
     articles_dir = settings.articles_dir
     embedder = embedder_from_settings(settings)
-    client = _open_for_ingest(settings, rebuild, relock)
+    client = client or _open_for_ingest(settings, rebuild, relock)
     if rebuild:
+        guard()
         drop_index(client, settings.collection)
     collections = Collections(client, settings.collection, embedder)
+    if rebuild:
+        publish()  # readers reopen the new, empty collections instead of failing on the dropped ones
     manifest = collections.read_manifest()
 
     report = IngestReport()
@@ -142,20 +206,29 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None) -> I
             to_index.append(path)
 
     gone = [doc for doc in manifest if doc not in on_disk and not any(s.doc == doc for s in report.skipped)]
-    if gone:
-        collections.remove_docs(gone)
-        report.removed = len(gone)
-
     bar = _progress(len(to_index), progress)
-    pool = EmbeddingPool(embedder, workers_wanted()) if isinstance(embedder, MiniLMEmbedder) else None
-    cache = VectorCache(pool or embedder, VECTOR_CACHE_ENTRIES)
+    pool = None
     try:
-        _index_all(to_index, articles_dir, settings, collections, cache, report, bar)
+        if gone:
+            guard()
+            collections.remove_docs(gone)
+            report.removed = len(gone)
+        pool = EmbeddingPool(embedder, workers_wanted()) if isinstance(embedder, MiniLMEmbedder) else None
+        cache = VectorCache(pool or embedder, VECTOR_CACHE_ENTRIES)
+        _index_all(to_index, articles_dir, settings, collections, cache, report, bar, guard)
+    except LockLost:
+        raise  # another writer may hold the index now: tell nobody anything
+    except BaseException:
+        if report.changed or report.removed:
+            _publish_anyway(publish)  # what was written before the failure is complete per article
+        raise
     finally:
         if pool:
             pool.close()
-    if bar:
-        bar.close()
+        if bar:
+            bar.close()
+    if report.changed or report.removed:
+        publish()
 
     final = collections.read_manifest()
     report.articles = len(final)
@@ -163,6 +236,14 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None) -> I
     report.seconds = time.perf_counter() - started
     report.sentences, report.embedded = cache.requested, cache.embedded
     return report
+
+
+def _publish_anyway(publish) -> None:
+    try:
+        publish()
+    except Exception as err:  # noqa: BLE001 - the failure being raised matters more
+        log.warning("could not record the new index version (%s); other processes see the change after the next "
+                    "ingest", err)
 
 
 class VectorCache:
@@ -189,7 +270,7 @@ class VectorCache:
 
 
 def _index_all(to_index: list[Path], articles_dir: Path, settings: Settings, collections: Collections,
-               cache: VectorCache, report: IngestReport, bar) -> None:
+               cache: VectorCache, report: IngestReport, bar, guard=_nothing) -> None:
     for begin in range(0, len(to_index), BATCH_ARTICLES):
         batch = []
         for path in to_index[begin : begin + BATCH_ARTICLES]:
@@ -199,7 +280,7 @@ def _index_all(to_index: list[Path], articles_dir: Path, settings: Settings, col
                 report.skipped.append(result)  # an older indexed version, if any, stays
             else:
                 batch.append(result)
-        _index_batch(collections, cache, batch)
+        _index_batch(collections, cache, batch, guard)
         report.changed += len(batch)
         if bar:
             bar.update(min(BATCH_ARTICLES, len(to_index) - begin))
@@ -213,7 +294,7 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, unit="article", desc="indexing")
 
 
-def _index_batch(collections: Collections, embedder: VectorCache, articles: list[Article]) -> None:
+def _index_batch(collections: Collections, embedder: VectorCache, articles: list[Article], guard=_nothing) -> None:
     if not articles:
         return
     from llama_index.core.schema import TextNode
@@ -249,6 +330,7 @@ def _index_batch(collections: Collections, embedder: VectorCache, articles: list
                 )
             )
 
+    guard()
     collections.remove_docs([a.doc for a in articles])
     ChromaVectorStore(chroma_collection=collections.passages).add(nodes)
     for begin in range(0, len(sentence_ids), 4000):
@@ -256,6 +338,7 @@ def _index_batch(collections: Collections, embedder: VectorCache, articles: list
         collections.sentences.add(
             ids=sentence_ids[begin:end], embeddings=vectors[begin:end], metadatas=sentence_meta[begin:end]
         )
+    guard()  # the manifest entry is what makes an article count as done: never written without the lock
     collections.write_manifest(
         [
             ManifestEntry(a.doc, a.sha256, a.title, a.published, a.outlet, len(p))

@@ -32,7 +32,15 @@ from qa.config import Settings, get_settings
 from qa.ui.api import Endpoints
 from qa.ui.assets import CSS
 from qa.ui.service import Service
-from qa.ui.tabs import ArticlesTab, AskTab, EvaluateTab, FeedbackTab, Shared, TimelineTab, header_html
+from qa.ui.tabs import (
+    ArticlesTab,
+    AskTab,
+    EvaluateTab,
+    FeedbackTab,
+    Shared,
+    TimelineTab,
+    header_html,
+)
 
 log = logging.getLogger(__name__)
 
