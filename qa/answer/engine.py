@@ -150,10 +150,14 @@ class Engine:
                           mode="extractive", timings_ms={"retrieve": 0.0, "answer": 0.0, "total": 0.0},
                           notes=[problem])
         if not self._manifest:
-            where = f"{self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.server_mode \
-                else str(self.settings.store_dir)
-            raise EmptyIndexError(f"the index at {where} is empty: build it with `qa ingest` (articles folder: "
-                                  f"{self.settings.articles_dir})")
+            if self.settings.server_mode:  # it may be half-way through another process's rebuild
+                raise EmptyIndexError(
+                    f"the index '{self.settings.collection}' on the Chroma server at {self.settings.chroma_host}:"
+                    f"{self.settings.chroma_port} is empty: build it with `qa ingest`. If another process is rebuilding "
+                    f"it (`qa ingest --rebuild`), this one sees it again within {self.settings.freshness_s:g} s "
+                    "(QA_FRESHNESS_S).")
+            raise EmptyIndexError(f"the index at {self.settings.store_dir} is empty: build it with `qa ingest` "
+                                  f"(articles folder: {self.settings.articles_dir})")
         question = clean_question(question)
         asked_for_llm = (mode or self.settings.answer_mode) == "llm"
         mode = resolve_mode(mode, self.settings)
