@@ -66,11 +66,14 @@ class Citation:
     published: date | None = None
     outlet: str | None = None
     resolved_dates: tuple[str, ...] = ()  # relative dates in the quote, resolved against `published`
+    supported: bool | None = None  # LLM mode: the sentence citing it passed the grounding check (qa/answer/grounding.py)
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["published"] = self.published.isoformat() if self.published else None
         data["resolved_dates"] = list(self.resolved_dates)
+        if self.supported is None:
+            del data["supported"]
         return data
 
 
@@ -87,6 +90,10 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # visible remarks: fallbacks, facts that changed over time
     id: str | None = None
     date_range: DateRange | None = None  # the time the sources were restricted to or ranked by
+    # Set when a language model was asked (LLM mode): "outcome" (answered, refused, unsupported: nothing it said
+    # held, unavailable: it failed), "sources_given", "sentences" (claims in its reply), "removed_claims",
+    # "removed" ([{text, reason}]), "reply" (raw), "reason" (why it was unavailable).
+    llm: dict | None = None
 
     def to_json(self) -> dict:
         """The answer object of CONTRACT.md (plus extra fields)."""
@@ -102,6 +109,10 @@ class Answer:
             "date_range": self.date_range.to_json() if self.date_range else None,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
+        if self.llm is not None:
+            data["sources_given"] = self.llm.get("sources_given", 0)
+            data["removed_claims"] = self.llm.get("removed_claims", 0)
+            data["llm"] = dict(self.llm)
         if self.id is not None:
             data = {"id": self.id, **data}
         return data

@@ -5,14 +5,15 @@ gives every date a sentence mentions as ranges of days; `time_scope` reads the t
 sets and ranks or restricts sources by it; `changes` finds facts that changed over time; `timeline` lists the dated
 events across the articles.
 
-Exports: `MONTHS`, `full_dates`, `resolve_relative`, `DateRangeError`, `parse_bound`, `events`, and the modules
-`time_scope` and `changes`, which the answer step calls step by step.
+Exports: `MONTHS`, `full_dates`, `resolve_relative`, `dates_in` (every date a sentence mentions), `DateRangeError`,
+`parse_bound`, `events`, and the modules `time_scope` and `changes`, which the answer step calls step by step.
 """
 
 from qa._lazy import exports
 
 __getattr__, __dir__ = exports(__name__, {
     "MONTHS": "dates", "full_dates": "dates", "resolve_relative": "relative_dates:resolve",
+    "dates_in": "sentence_dates:sentence_dates",
     "DateRangeError": "time_scope", "parse_bound": "time_scope", "events": "timeline",
     "time_scope": "time_scope:*", "changes": "changes:*",
 })
