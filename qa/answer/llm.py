@@ -37,7 +37,7 @@ from openai.types.chat import ChatCompletion
 
 from qa.answer.engine import MAX_QUESTION_CHARS
 from qa.answer.extractive import REFUSAL_TEXT
-from qa.answer.grounding import Wording, check_claim
+from qa.answer.grounding import check_claim
 from qa.config import Settings
 from qa.ingest import split_line
 from qa.types import Citation
@@ -266,7 +266,6 @@ def check_reply(reply: str, sources: list[Citation], question: str = "") -> LLMR
     text = reply.strip()
     if not text or _SAYS_REFUSAL.search(text):
         return LLMResult(REFUSAL_TEXT, [], True, [])
-    wording = Wording.of([source.quote for source in sources], question)
     kept: list[Citation] = []
     new_number: dict[tuple, int] = {}
     shown: list[str] = []
@@ -284,7 +283,7 @@ def check_reply(reply: str, sources: list[Citation], question: str = "") -> LLMR
                     not_given += 1
                 elif n - 1 not in cited:
                     cited.append(n - 1)
-        verdict = check_claim(claim, [sources[i] for i in cited], question, wording)
+        verdict = check_claim(claim, [sources[i] for i in cited], question)
         if not verdict.supported:
             removed.append(Removed(claim, verdict.reason))
             continue
@@ -326,6 +325,34 @@ def check_reply(reply: str, sources: list[Citation], question: str = "") -> LLMR
                      f"{_was(unhelpful)} removed.")
     citations = [replace(source, n=i, supported=True) for i, source in enumerate(kept, start=1)]
     return LLMResult("".join(shown), citations, False, notes, tuple(removed), claims)
+
+
+def audit(data: dict) -> list[str]:
+    """What is wrong, by the grounding rules, with an LLM answer as shown (its answer object): [] when every sentence
+    carries a citation, every citation is marked supported, and its cited quotes support each sentence. The checks
+    ran before the answer was shown; this reads the answer object alone, so any results file can be audited."""
+    if data.get("mode") != "llm" or data.get("refused"):
+        return []
+    by_n = {c["n"]: c for c in data.get("citations") or []}
+    problems = [f"citation [{n}] is not marked supported" for n, c in by_n.items() if c.get("supported") is not True]
+    for piece in split_sentences(data.get("answer") or ""):
+        claim = " ".join(_MARKER_RUN.sub("", piece).split())
+        if not re.search(r"\w", claim):
+            continue
+        cited = list(dict.fromkeys(n for m in _MARKER.finditer(piece) for n in _numbers(m.group())))
+        if not cited or any(n not in by_n for n in cited):
+            problems.append(f"{claim!r}: cites {cited or 'nothing'}, not the citations shown")
+            continue
+        sources = [Citation(n=n, doc=by_n[n]["doc"], start_line=by_n[n]["start_line"], end_line=by_n[n]["end_line"],
+                            quote=by_n[n]["quote"], published=_day(by_n[n].get("published"))) for n in cited]
+        verdict = check_claim(claim, sources, data.get("question") or "")
+        if not verdict.supported:
+            problems.append(f"{claim!r}: {verdict.reason}")
+    return problems
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def _numbers(marker: str) -> list[int]:
