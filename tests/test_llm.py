@@ -257,6 +257,8 @@ def test_model_failing_mid_answer_leaves_only_the_fallback_in_the_chat(stub, tmp
     assert fallback_start in final and "Zebra" not in final
     with_llm_words = [i for i, html in enumerate(shown) if "Zebra" in html]
     assert with_llm_words, "the partial reply was streamed into the chat before the failure"
+    assert all("not yet checked against the sources" in shown[i] for i in with_llm_words)  # shown as a draft
+    assert "not yet checked" not in final
     assert not any("Zebra" in html and fallback_start in html for html in shown), "the two answers were mixed"
     later = shown[with_llm_words[-1] + 1 :]
     assert later and not any("quokkas" in html for html in later)

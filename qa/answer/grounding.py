@@ -151,13 +151,13 @@ class _Evidence:
     numbers: list[Number]
     dates: list[tuple[date, date]]
     negates: bool
+    published: date | None
 
     @classmethod
     def of(cls, source: Citation) -> _Evidence:
         dates = [(d.first, d.last) for d in dates_in(source.quote, source.published)]
-        if source.published:
-            dates.append((source.published, source.published))
-        return cls(content_terms(source.quote), numbers(source.quote), dates, bool(_NEGATION.search(source.quote)))
+        return cls(content_terms(source.quote), numbers(source.quote), dates, bool(_NEGATION.search(source.quote)),
+                   source.published)
 
     def has_term(self, term: str, fuzzy: bool = False) -> bool:
         return term in self.terms or (fuzzy and any(_near(term, t) for t in self.terms))
@@ -168,7 +168,11 @@ class _Evidence:
                    for n in self.numbers)
 
     def within(self, first: date, last: date) -> bool:
-        """A date of this source lies inside the claim's range (the claim is no more precise than its source)."""
+        """A date of this source lies inside the claim's range (the claim is no more precise than its source). The
+        article's own date counts for a month or a year ("in December 2021"), not for a day: an event reported on
+        26 January did not necessarily happen then."""
+        if self.published and first < last and first <= self.published <= last:
+            return True
         return any(first <= a and b <= last for a, b in self.dates)
 
 

@@ -307,10 +307,10 @@ def build_app(settings: Settings | None = None, service: Service | None = None) 
                     tokens.put(None)
 
             threading.Thread(target=work, daemon=True, name="qa-answer").start()
-            received, last = "", 0.0
+            received, last, draft = "", 0.0, False
             while (token := tokens.get()) is not None:
                 if token is RESTART:  # the model failed mid-answer: its words so far are withdrawn at once
-                    received, last = "", time.monotonic()
+                    received, last, draft = "", time.monotonic(), False
                     yield (shown + [{"role": "assistant", "content": render.partial_message_html("")}],
                            gr.skip(), gr.skip(), gr.skip())
                     continue
@@ -323,9 +323,10 @@ def build_app(settings: Settings | None = None, service: Service | None = None) 
                                gr.skip(), gr.skip(), gr.skip())
                         time.sleep(0.03)
                 received += token
+                draft = getattr(token, "provisional", False)  # an LLM draft until the checked answer arrives
                 if time.monotonic() - last > 0.05:
                     last = time.monotonic()
-                    yield (shown + [{"role": "assistant", "content": render.partial_message_html(received)}],
+                    yield (shown + [{"role": "assistant", "content": render.partial_message_html(received, draft)}],
                            gr.skip(), gr.skip(), gr.skip())
 
             answer = outcome.get("answer")
