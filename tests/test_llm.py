@@ -455,3 +455,68 @@ def test_split_sentences_keeps_every_character():
     assert "".join(split_sentences(text)) == text
     assert [piece.strip() for piece in split_sentences(text) if piece.strip()] == [
         'He said "yes." [1]', "Then at 3 p.m. it ended [2]!", "Next line"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Through the engine: fallbacks, notes and the answer object
+
+
+@pytest.fixture(scope="module")
+def llm_engine(stub_server, tmp_path_factory, bundled_articles):
+    from qa.answer.engine import Engine
+    from qa.ingest.sync import ingest
+
+    settings = Settings(articles_dir=bundled_articles, store_dir=tmp_path_factory.mktemp("llm-engine") / "store",
+                        answer_mode="llm", openai_base_url=stub_server.base_url, openai_api_key=API_KEY,
+                        llm_model="stub-model", llm_timeout_s=10)
+    ingest(settings)
+    return Engine(settings)
+
+
+def _best_source(engine, question: str) -> Citation:
+    retrieved = engine.retriever.retrieve(question, engine.settings.top_k)
+    return engine._sources(retrieved)[0]
+
+
+def test_a_reply_with_nothing_supported_gives_the_extractive_answer_with_a_note(stub, llm_engine):
+    stub.set("Argentina won the 2022 World Cup [1].")
+    tokens, restarts = [], []
+    answer = llm_engine.ask("How long is the border between Iran and Azerbaijan?", on_token=tokens.append,
+                            on_restart=lambda: restarts.append(len(tokens)))
+    assert answer.mode == "extractive" and NO_SUPPORT_NOTE in answer.notes and not answer.refused
+    assert "Argentina" not in answer.text and "700" in answer.text
+    assert restarts == [len(tokens) - 1] and tokens[-1] == answer.text  # the draft withdrawn, then the answer
+    data = answer.to_json()
+    assert data["llm"]["outcome"] == "unsupported" and data["removed_claims"] == 1 and data["sources_given"] >= 1
+    assert data["llm"]["removed"][0]["reason"] == "the number “2022” is not in its sources"
+    assert "supported" not in data["citations"][0]  # extractive citations carry no grounding flag
+
+
+def test_a_supported_answer_is_an_llm_answer_with_verified_citations(stub, llm_engine):
+    question = "How long is the border between Iran and Azerbaijan?"
+    best = _best_source(llm_engine, question)
+    stub.set(f"{best.quote} [1] Relations are excellent [1].")
+    answer = llm_engine.ask(question)
+    assert answer.mode == "llm" and answer.text == f"{best.quote} [1]"
+    assert [c.quote for c in answer.citations] == [best.quote] and answer.citations[0].supported is True
+    assert answer.notes[0] == "1 sentence removed: not supported by its sources."
+    assert answer.notes[1].startswith("The facts changed over time")  # 700 km (2021) and 132 km (2020)
+    data = answer.to_json()
+    assert data["citations"][0]["supported"] is True and data["removed_claims"] == 1
+    assert data["llm"]["outcome"] == "answered" and data["llm"]["sentences"] == 2
+    budget = llm_engine.settings.llm_prompt_tokens
+    assert estimate_tokens("".join(m["content"] for m in stub.last.messages)) <= budget
+    assert stub.last.body["max_tokens"] == llm_engine.settings.llm_max_tokens
+
+
+def test_changed_facts_and_date_filter_notes_appear_in_llm_mode_too(stub, llm_engine):
+    question = "Who is Iran's foreign minister?"
+    best = _best_source(llm_engine, question)
+    stub.set(f"{best.quote} [1]")
+    answer = llm_engine.ask(question)
+    assert answer.mode == "llm"
+    assert any(n.startswith("The facts changed over time") for n in answer.notes), answer.notes
+    stub.set(REFUSAL_MARKER)
+    filtered = llm_engine.ask("How long is the border between Iran and Azerbaijan?", since="2030")
+    assert filtered.refused and filtered.mode == "llm"
+    assert any(n.startswith("No article in the date range") for n in filtered.notes), filtered.notes
