@@ -166,6 +166,9 @@ class Engine:
         from qa.answer.llm import NO_SUPPORT_NOTE, LLMUnavailable, llm_answer
 
         sources = self._sources(retrieved)
+        scope = fallback.date_range
+        if scope and scope.explicit:  # a filter restricts sentences too, as in the extractive answer
+            sources = [s for s in sources if time_scope.in_range(s.quote, s.published, scope)]
         try:
             result = llm_answer(question, sources, self.settings, on_token=on_token)
         except LLMUnavailable as err:
@@ -183,8 +186,7 @@ class Engine:
         notes = list(result.notes)
         if readings:
             notes.append(changes.note(readings))
-        if fallback.date_range:
-            scope = fallback.date_range
+        if scope:
             notes.extend(time_scope.notes_for(
                 scope, [time_scope.in_range(c.quote, c.published, scope) for c in result.citations], result.refused))
         return Answer(
