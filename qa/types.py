@@ -66,7 +66,7 @@ class Citation:
     published: date | None = None
     outlet: str | None = None
     resolved_dates: tuple[str, ...] = ()  # relative dates in the quote, resolved against `published`
-    supported: bool | None = None  # LLM mode: the sentence citing it passed the grounding check (qa/answer/grounding.py)
+    supported: bool | None = None  # LLM mode: the sentences citing it passed the grounding check (answer/grounding)
 
     def to_json(self) -> dict:
         data = asdict(self)

@@ -17,8 +17,8 @@ from qa.types import Citation
 
 DEC_2021 = date(2021, 12, 23)
 SOURCES = {
-    "border": Citation(1, "002.txt", 27, 27, "Earlier this year, tensions soared between Tehran and Baku, which share a "
-                       "700-kilometer border, after Azerbaijan seized a border strip with Iran.", published=DEC_2021),
+    "border": Citation(1, "002.txt", 27, 27, "Earlier this year, tensions soared between Tehran and Baku, which share "
+                       "a 700-kilometer border, after Azerbaijan seized a border strip with Iran.", published=DEC_2021),
     "met": Citation(2, "002.txt", 25, 25, "Iranian and Azerbaijani officials met in Tehran on Monday.",
                     published=DEC_2021),
     "visit": Citation(3, "004.txt", 3, 3, "Azerbaijani Foreign Minister Jeyhun Bayramov visited Tehran in 2022, "

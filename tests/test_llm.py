@@ -123,8 +123,8 @@ def test_every_request_caps_the_reply_and_carries_the_stop_sequences(stub, setti
 
 
 def test_prompt_budget_keeps_the_best_ranked_sources_first(stub, settings):
-    many = [replace(SOURCES[1], n=i, start_line=100 + i, end_line=100 + i, quote=f"Sentence {i} says the border is long. " * 6)
-            for i in range(1, 41)]
+    many = [replace(SOURCES[1], n=i, start_line=100 + i, end_line=100 + i,
+                    quote=f"Sentence {i} says the border is long. " * 6) for i in range(1, 41)]
     stub.set("The border is long [1].")
     tight = settings.model_copy(update={"llm_prompt_tokens": 800})
     result = llm_answer("How long is the border?", many, tight)
@@ -162,7 +162,8 @@ def test_sentence_its_source_does_not_support_is_removed_with_the_reason(stub, s
     result = llm_answer("How long is the border?", SOURCES, settings)
     assert result.text == "Officials met in Tehran [1]."
     assert result.citations == [replace(SOURCES[0], n=1, supported=True)]
-    assert result.removed == (Removed("They share a 900-kilometer border.", "the number “900” is not in its sources"),)
+    assert result.removed == (
+        Removed("They share a 900-kilometer border.", "the number “900” is not in its sources"),)
     assert result.notes == ["1 sentence removed: not supported by its sources."]
 
 
@@ -425,7 +426,8 @@ C13 = "Azerbaijani officials met in Tehran and the 3+3 format includes Georgia"
 def test_markers_are_parsed_and_renumbered_by_first_use(reply, text, cited):
     result = check_reply(reply, SOURCES)
     if cited is None:  # names the sources lack: the sentence goes, the other stays
-        assert result.text == f"{C2}. [1]" and [r.reason for r in result.removed] == ["the name “Smith” is not in its sources"]
+        assert result.text == f"{C2}. [1]"
+        assert [r.reason for r in result.removed] == ["the name “Smith” is not in its sources"]
         return
     assert (result.text, [c.n for c in result.citations]) == (text, list(range(1, len(cited) + 1)))
     assert [c.quote for c in result.citations] == [SOURCES[n - 1].quote for n in cited]

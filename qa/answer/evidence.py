@@ -20,7 +20,10 @@ from qa.types import Citation
 RANK_BONUS = 0.1  # the first passage's sentences get this much, the k-th RANK_BONUS / k
 
 
-def ranked_sources(retrieved: Retrieved, describe: Callable[[str], tuple[str, date | None, str | None]]) -> list[Citation]:
+Describe = Callable[[str], tuple[str, date | None, str | None]]  # doc -> (title, published, outlet)
+
+
+def ranked_sources(retrieved: Retrieved, describe: Describe) -> list[Citation]:
     """Every sentence of the retrieved passages as a `Citation`, best first, numbered 1..N in that order."""
     asked = set(retrieved.terms)
     scored: list[tuple[float, int, Citation]] = []

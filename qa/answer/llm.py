@@ -13,8 +13,8 @@ Why it is shaped like this:
   neutralised first, and the rules are repeated after the data.
 - Any OpenAI-compatible server will do (OpenAI, Ollama, vLLM, llama.cpp). We stream so the user sees text early
   (marked `Provisional` until checked), fall back to one plain request when a server will not stream, cap every
-  reply at `settings.llm_max_tokens`, and bound the whole exchange by `settings.llm_timeout_s`: the request runs in a worker thread so a server that trickles tokens forever cannot
-  hold the answer hostage.
+  reply at `settings.llm_max_tokens`, and bound the whole exchange by `settings.llm_timeout_s`: the request runs
+  in a worker thread so a server that trickles tokens forever cannot hold the answer hostage.
 - Every failure (time-out, refused connection, HTTP error, unusable reply) becomes `LLMUnavailable` with a message
   for the user; the pipeline then falls back to the extractive answer. Messages never carry the API key.
 """

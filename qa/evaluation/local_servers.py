@@ -106,14 +106,17 @@ def llama_server_available() -> str | None:
     return None
 
 
-def start_llama(port: int, log: Path, model: str = "smollm2", context: int = 4096,
+def start_llama(port: int, log: Path, model: str = "smollm2", context: int = 4096, threads: int | None = None,
                 timeout: float = 180.0) -> subprocess.Popen:
     """llama.cpp's OpenAI-compatible server (llama-cpp-python) on 127.0.0.1:port serving a packaged model under the
-    name "local", once it answers /v1/models; two threads (this machine's cores); output appended to `log`."""
+    name "local", once it answers /v1/models; output appended to `log`. `threads`: one by default, not one per core:
+    on a CPU shared with other work, llama.cpp's threads wait for each other at every layer and a descheduled one
+    stalls the rest (measured here under load: 20 tokens/s with one thread, 1-2 with two; docs/llm.md)."""
     path = local_model(model)
+    threads = str(threads or 1)
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", "local",
                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(context),
-               "--n_threads", str(min(2, os.cpu_count() or 1)), "--n_threads_batch", str(min(2, os.cpu_count() or 1))]
+               "--n_threads", threads, "--n_threads_batch", threads]
     chat_format = LOCAL_MODELS[model][1]
     if chat_format:
         command += ["--chat_format", chat_format]
@@ -135,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("server", choices=["llama"])
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--model", choices=sorted(LOCAL_MODELS), default="smollm2")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default 1: robust on a shared CPU; 2 on an idle 2-core machine)")
     parser.add_argument("--log", type=Path, default=Path("llama-server.log"))
     args = parser.parse_args(argv)
-    process = start_llama(args.port, args.log, args.model)
+    process = start_llama(args.port, args.log, args.model, threads=args.threads)
     print(f"{LOCAL_MODELS[args.model][0]} at http://127.0.0.1:{args.port}/v1 as model \"local\" "
           f"(log: {args.log}); Ctrl+C stops it", flush=True)
     try:
