@@ -43,6 +43,7 @@ TABLE = [
     # -- correct answers and paraphrases
     ("They share a 700-kilometer border", ["border"], "keep", ["border"]),
     ("Tehran and Baku share a border of 700 km", ["border"], "keep", ["border"]),
+    ("Based on the sources, Tehran and Baku share a 700-kilometer border", ["border"], "keep", ["border"]),
     ("Iranian and Azerbaijani officials met in Tehran", ["met"], "keep", ["met"]),
     ("Officials met in Tehran in December 2021", ["met"], "keep", ["met"]),  # "Monday" of a 23 Dec 2021 article
     ("Bayramov met President Raisi in Tehran", ["visit"], "keep", ["visit"]),  # Raisi = Raeisi

@@ -178,7 +178,8 @@ class _Evidence:
 
 _COMMON_STARTERS = frozenset(terms(
     "according both however also yes meanwhile earlier later today yesterday tomorrow there here officials overall "
-    "instead still then thus therefore despite although though while since after before during until"))
+    "instead still then thus therefore despite although though while since after before during until answer sure "
+    "based note summary response source sources article articles"))
 
 
 @dataclass(frozen=True)
