@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, metavar="RESULTS.jsonl", help="one answer object per line")
     p.add_argument("--report", type=Path, default=None, metavar="DIR", help="write report.md/.html and metrics.json")
     p.add_argument("--compare", action="store_true", help="also run dense-only, BM25-only and LlamaIndex defaults")
+    p.add_argument("--mode", choices=("extractive", "llm", "auto"), default=None,
+                   help="answer mode (default: QA_ANSWER_MODE); llm asks the configured OpenAI-compatible server")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("bench", help="measure ingest, question latency, start-up and memory at three sizes")
@@ -147,7 +149,7 @@ def render(answer) -> str:
 def cmd_eval(args: argparse.Namespace) -> int:
     from qa.evaluation import run_eval
 
-    return run_eval(args.questions, args.out, args.report, args.compare, _settings())
+    return run_eval(args.questions, args.out, args.report, args.compare, _settings(), mode=args.mode)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

@@ -40,7 +40,13 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "QA_OPENAI_API_KEY"))
     openai_base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "QA_OPENAI_BASE_URL"))
     llm_model: str = "gpt-4o-mini"
-    llm_timeout_s: float = Field(default=30.0, gt=0)
+    llm_timeout_s: float = Field(default=60.0, gt=0)  # the whole exchange, not one read
+    llm_prompt_tokens: int = Field(default=1000, ge=200)  # prompt budget: best-ranked source sentences until full
+    llm_max_tokens: int = Field(default=160, ge=16)  # reply cap on every request: a short cited answer
+    # The reply ends at these (JSON list; at most 4, the OpenAI limit): end-of-turn tokens that a server without the
+    # model's chat template would otherwise let through, so a small model cannot run on into a turn of its own.
+    llm_stop: list[str] = Field(
+        default_factory=lambda: ["<|im_end|>", "<|im_start|>", "<end_of_turn>", "<|eot_id|>"], max_length=4)
 
     # The web app: the port `python app.py` and `qa serve` listen on unless --port says otherwise
     port: int = Field(default=7860, ge=0, le=65535)

@@ -66,11 +66,14 @@ class Citation:
     published: date | None = None
     outlet: str | None = None
     resolved_dates: tuple[str, ...] = ()  # relative dates in the quote, resolved against `published`
+    supported: bool | None = None  # LLM mode: the sentences citing it passed the grounding check (answer/grounding)
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["published"] = self.published.isoformat() if self.published else None
         data["resolved_dates"] = list(self.resolved_dates)
+        if self.supported is None:
+            del data["supported"]
         return data
 
 
@@ -90,6 +93,10 @@ class Answer:
     confidence: float | None = None  # the reader's probability that the answer is right (extractive answers)
     short_answer: str | None = None  # the span that answers ("700-kilometer"), when the question asks for one
     read_as: str | None = None  # the question as rewritten from the conversation, when it was
+    # Set when a language model was asked (LLM mode): "outcome" (answered, refused, unsupported: nothing it said
+    # held, unavailable: it failed), "sources_given", "sentences" (claims in its reply), "removed_claims",
+    # "removed" ([{text, reason}]), "reply" (raw), "reason" (why it was unavailable).
+    llm: dict | None = None
 
     def to_json(self) -> dict:
         """The answer object of CONTRACT.md (plus extra fields)."""
@@ -108,6 +115,10 @@ class Answer:
         for name in ("confidence", "short_answer", "read_as"):
             if getattr(self, name) is not None:
                 data[name] = round(self.confidence, 4) if name == "confidence" else getattr(self, name)
+        if self.llm is not None:
+            data["sources_given"] = self.llm.get("sources_given", 0)
+            data["removed_claims"] = self.llm.get("removed_claims", 0)
+            data["llm"] = dict(self.llm)
         if self.id is not None:
             data = {"id": self.id, **data}
         return data

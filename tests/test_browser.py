@@ -247,9 +247,11 @@ def test_llm_answer_streams_into_the_chat(page, server):
         streaming = page.locator("#qa-chat .qa-streaming")
         expect(streaming).to_contain_text("Tehran and Baku", timeout=20_000)  # part of the reply, still arriving
         assert "700 kilometers long" not in streaming.inner_text()
+        assert "not yet checked against the sources" in streaming.inner_text()  # shown as an unchecked draft
         final = page.locator("#qa-chat .qa-answer:not(.qa-streaming)")
         expect(final).to_have_count(1, timeout=30_000)
-        expect(final).to_contain_text("LLM (stub-model)")
+        expect(final).to_contain_text("LLM (stub-model)")  # the checked answer replaced the draft
+        expect(final).not_to_contain_text("not yet checked")
         expect(page.locator("#qa-chat .qa-streaming")).to_have_count(0)
     finally:
         stub.reset()

@@ -16,14 +16,17 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/ is not a package; the s
 from openai_stub import OpenAIStub, pieces  # noqa: E402
 
 from qa.answer.llm import (  # noqa: E402
+    NO_SUPPORT_NOTE,
     REFUSAL_MARKER,
     REFUSAL_TEXT,
-    UNSUPPORTED_MARKER,
-    LLMResult,
     LLMUnavailable,
+    Provisional,
+    Removed,
     build_messages,
     check_reply,
     condense_question,
+    estimate_tokens,
+    fit_sources,
     llm_answer,
     split_sentences,
 )
@@ -90,39 +93,78 @@ def test_settings_keywords_reach_the_aliased_fields(stub):
 
 
 def test_good_citations_are_kept_renumbered_and_quote_the_sources_exactly(stub, settings):
-    stub.set("They share a 700-kilometer border [2]. The 3+3 format includes both [3][1].")
+    reply = ("They share a 700-kilometer border [2]. Azerbaijani officials met in Tehran, and the 3+3 format "
+             "includes Azerbaijan [3][1].")
+    stub.set(reply)
     result = llm_answer("How long is the Iran-Azerbaijan border?", SOURCES, settings)
-    assert result == LLMResult(
-        text="They share a 700-kilometer border [1]. The 3+3 format includes both [2][3].",
-        citations=[replace(SOURCES[1], n=1), replace(SOURCES[2], n=2), replace(SOURCES[0], n=3)],
-        refused=False,
-        notes=[],
-    )
+    assert (result.text, result.refused, result.notes, result.removed) == (
+        "They share a 700-kilometer border [1]. Azerbaijani officials met in Tehran, and the 3+3 format "
+        "includes Azerbaijan [2][3].", False, [], ())
+    assert result.citations == [replace(SOURCES[1], n=1, supported=True), replace(SOURCES[2], n=2, supported=True),
+                                replace(SOURCES[0], n=3, supported=True)]
     assert [c.quote for c in result.citations] == [SOURCES[1].quote, SOURCES[2].quote, SOURCES[0].quote]
+    assert (result.sentences, result.sources_given, result.reply) == (2, 3, reply)
     sent = stub.last.body
     assert (sent["model"], sent["temperature"], sent["stream"]) == ("stub-model", 0, True)
     assert stub.last.headers["authorization"] == f"Bearer {API_KEY}"
+
+
+def test_every_request_caps_the_reply_and_carries_the_stop_sequences(stub, settings):
+    stub.set("They share a 700-kilometer border [2].")
+    llm_answer("How long is the border?", SOURCES, settings)
+    condense_question(HISTORY, "Which country stayed away?", settings)
+    answer, condense = stub.requests
+    assert answer.body["max_tokens"] == settings.llm_max_tokens == 160
+    assert condense.body["max_tokens"] == 100
+    assert answer.body["stop"] == condense.body["stop"] == settings.llm_stop and len(settings.llm_stop) <= 4
+    custom = settings.model_copy(update={"llm_max_tokens": 40, "llm_stop": []})
+    llm_answer("How long is the border?", SOURCES, custom)
+    assert stub.last.body["max_tokens"] == 40 and "stop" not in stub.last.body
+
+
+def test_prompt_budget_keeps_the_best_ranked_sources_first(stub, settings):
+    many = [replace(SOURCES[1], n=i, start_line=100 + i, end_line=100 + i,
+                    quote=f"Sentence {i} says the border is long. " * 6) for i in range(1, 41)]
+    stub.set("The border is long [1].")
+    tight = settings.model_copy(update={"llm_prompt_tokens": 800})
+    result = llm_answer("How long is the border?", many, tight)
+    block = stub.last.content_of("user").split("<sources>\n", 1)[1].split("\n</sources>", 1)[0].splitlines()
+    assert 1 <= result.sources_given == len(block) < len(many)
+    assert [line.split(":", 1)[1].split(",", 1)[0] for line in block] == [
+        str(100 + i) for i in range(1, len(block) + 1)]  # the first ones, in their order
+    assert estimate_tokens("".join(m["content"] for m in stub.last.messages)) <= 800
+    assert fit_sources("q", many, 10) == many[:1]  # never none: the best source always goes in
 
 
 def test_citation_to_a_source_not_given_is_removed_and_noted(stub, settings):
     stub.set("They share a 700-kilometer border [2][9].")
     result = llm_answer("How long is the border?", SOURCES, settings)
     assert result.text == "They share a 700-kilometer border [1]."
-    assert result.citations == [replace(SOURCES[1], n=1)]
+    assert result.citations == [replace(SOURCES[1], n=1, supported=True)]
     assert result.notes == ["1 citation to sources that were not given was removed."]
 
 
-def test_sentence_without_a_valid_citation_is_marked_and_noted(stub, settings):
+def test_sentence_without_a_valid_citation_is_removed_and_noted(stub, settings):
     stub.set("They share a 700-kilometer border [2]. Relations are now excellent [7]. Officials met in Tehran [1].")
     result = llm_answer("How long is the border?", SOURCES, settings)
-    assert result.text == (f"They share a 700-kilometer border [1]. Relations are now excellent {UNSUPPORTED_MARKER}. "
-                           "Officials met in Tehran [2].")
-    assert [c.n for c in result.citations] == [1, 2]
+    assert result.text == "They share a 700-kilometer border [1]. Officials met in Tehran [2]."
+    assert [c.n for c in result.citations] == [1, 2] and all(c.supported for c in result.citations)
     assert result.notes == [
         "1 citation to sources that were not given was removed.",
-        f"1 sentence has no supporting source (marked {UNSUPPORTED_MARKER}).",
+        "1 sentence removed: not supported by its sources.",
     ]
-    assert not result.refused
+    assert result.removed == (Removed("Relations are now excellent.", "it cites no source"),)
+    assert not result.refused and result.sentences == 3
+
+
+def test_sentence_its_source_does_not_support_is_removed_with_the_reason(stub, settings):
+    stub.set("They share a 900-kilometer border [2]. Officials met in Tehran [1].")
+    result = llm_answer("How long is the border?", SOURCES, settings)
+    assert result.text == "Officials met in Tehran [1]."
+    assert result.citations == [replace(SOURCES[0], n=1, supported=True)]
+    assert result.removed == (
+        Removed("They share a 900-kilometer border.", "the number “900” is not in its sources"),)
+    assert result.notes == ["1 sentence removed: not supported by its sources."]
 
 
 @pytest.mark.parametrize("reply", [REFUSAL_MARKER, f" {REFUSAL_MARKER}.\n", "", "   ",
@@ -130,14 +172,16 @@ def test_sentence_without_a_valid_citation_is_marked_and_noted(stub, settings):
 def test_refusal_marker_or_empty_or_saying_so_is_a_refusal(stub, settings, reply):
     stub.set(reply)
     result = llm_answer("Who won the 2022 World Cup?", SOURCES, settings)
-    assert result == LLMResult(REFUSAL_TEXT, [], True, [])
+    assert (result.text, result.citations, result.refused, result.notes) == (REFUSAL_TEXT, [], True, [])
+    assert not result.unsupported and result.removed == ()
 
 
-def test_reply_citing_nothing_is_not_shown(stub, settings):
-    stub.set("Argentina won the 2022 World Cup.")
+@pytest.mark.parametrize("reply", ["Argentina won the 2022 World Cup.", "Argentina won the 2022 World Cup [1]."])
+def test_reply_with_no_supported_sentence_is_not_shown(stub, settings, reply):
+    stub.set(reply)
     result = llm_answer("Who won the 2022 World Cup?", SOURCES, settings)
-    assert (result.text, result.citations, result.refused) == (REFUSAL_TEXT, [], True)
-    assert result.notes == ["The language model's reply cited none of the given sources, so it is not shown."]
+    assert (result.text, result.citations, result.refused, result.unsupported) == (REFUSAL_TEXT, [], True, True)
+    assert result.notes == [NO_SUPPORT_NOTE] and len(result.removed) == 1
 
 
 def test_no_sources_means_no_request(stub, settings):
@@ -157,6 +201,7 @@ def test_streamed_tokens_reach_on_token_in_order_and_join_to_the_reply(stub, set
     result = llm_answer("How long is the border?", SOURCES, settings, on_token=tokens.append)
     assert tokens == pieces(reply) and len(tokens) > 5
     assert "".join(tokens) == reply
+    assert all(isinstance(t, Provisional) and t.provisional for t in tokens)  # a draft until checked
     assert result.text == "Tehran and Baku share a 700-kilometer border [1]."
 
 
@@ -165,7 +210,7 @@ def test_a_streamed_refusal_shows_the_refusal_text_not_the_marker(stub, settings
     tokens: list[str] = []
     result = llm_answer("Who won the 2022 World Cup?", SOURCES, settings, on_token=tokens.append)
     assert result.refused
-    assert tokens == [REFUSAL_TEXT]
+    assert tokens == [REFUSAL_TEXT] and not isinstance(tokens[0], Provisional)
 
 
 def test_server_that_will_not_stream_gets_one_plain_request(stub, settings):
@@ -213,6 +258,8 @@ def test_model_failing_mid_answer_leaves_only_the_fallback_in_the_chat(stub, tmp
     assert fallback_start in final and "Zebra" not in final
     with_llm_words = [i for i, html in enumerate(shown) if "Zebra" in html]
     assert with_llm_words, "the partial reply was streamed into the chat before the failure"
+    assert all("not yet checked against the sources" in shown[i] for i in with_llm_words)  # shown as a draft
+    assert "not yet checked" not in final
     assert not any("Zebra" in html and fallback_start in html for html in shown), "the two answers were mixed"
     later = shown[with_llm_words[-1] + 1 :]
     assert later and not any("quokkas" in html for html in later)
@@ -359,38 +406,50 @@ def test_condense_question_falls_back_on_errors_and_useless_replies(stub, settin
 # The checks on their own
 
 
+# One claim each source supports, and one that needs sources 1 and 3 together.
+C1, C2, C3 = "Officials met in Tehran", "They share a 700-kilometer border", "The 3+3 format brings Russia and Turkey"
+C13 = "Azerbaijani officials met in Tehran and the 3+3 format includes Georgia"
+
+
 @pytest.mark.parametrize(
     ("reply", "text", "cited"),
     [
-        ("A [1, 3]. B [source 2].", "A [1][2]. B [3].", [1, 3, 2]),
-        ("A [3]. B [1-2].", "A [1]. B [2][3].", [3, 1, 2]),
-        ("Iran [2] and Azerbaijan [1] share a border.", "Iran [1] and Azerbaijan [2] share a border.", [2, 1]),
-        ("A is true. [2] The U.S. and Mr. Smith agree [3].",
-         "A is true. [1] The U.S. and Mr. Smith agree [2].", [2, 3]),
-        ("A [2][2] [2].", "A [1].", [2]),
+        (f"{C13} [1, 3]. {C2} [source 2].", f"{C13} [1][2]. {C2} [3].", [1, 3, 2]),
+        (f"{C3} [2][3]. {C13} [1-3].", f"{C3} [1]. {C13} [1][2][3].", [3, 1, 2]),  # [2] holds nothing of C3
+        ("Iran [3] and Azerbaijan [1] met in the 3+3 format.",
+         "Iran [1] and Azerbaijan [2] met in the 3+3 format.", [3, 1]),
+        (f"{C2}. [2] The U.S. and Mr. Smith agree officials met in Tehran [1].",
+         f"{C2}. [1] The U.S. and Mr. Smith agree officials met in Tehran [2].", None),
+        (f"{C2} [2][2] [2].", f"{C2} [1].", [2]),
     ],
 )
 def test_markers_are_parsed_and_renumbered_by_first_use(reply, text, cited):
     result = check_reply(reply, SOURCES)
-    assert (result.text, [c.n for c in result.citations], result.notes) == (text, list(range(1, len(cited) + 1)), [])
+    if cited is None:  # names the sources lack: the sentence goes, the other stays
+        assert result.text == f"{C2}. [1]"
+        assert [r.reason for r in result.removed] == ["the name “Smith” is not in its sources"]
+        return
+    assert (result.text, [c.n for c in result.citations]) == (text, list(range(1, len(cited) + 1)))
     assert [c.quote for c in result.citations] == [SOURCES[n - 1].quote for n in cited]
 
 
 def test_words_like_the_marker_in_an_answer_are_not_a_refusal():
-    result = check_reply("The clause was not in articles of the treaty [1].", SOURCES)
+    treaty = [replace(SOURCES[0], quote="The clause was not in articles of the treaty.")]
+    result = check_reply("The clause was not in articles of the treaty [1].", treaty)
     assert not result.refused and result.text == "The clause was not in articles of the treaty [1]."
 
 
 def test_the_same_sentence_given_twice_is_cited_once():
     twice = [*SOURCES, replace(SOURCES[1], n=4)]
-    result = check_reply("A [2]. B [4].", twice)
-    assert result.text == "A [1]. B [1]." and len(result.citations) == 1
+    result = check_reply(f"{C2} [2]. The border is 700 kilometers long [4].", twice)
+    assert result.text == f"{C2} [1]. The border is 700 kilometers long [1]." and len(result.citations) == 1
 
 
-def test_unsupported_marker_goes_where_a_citation_would():
-    result = check_reply("First [1]. Second.\n- third", SOURCES)
-    assert result.text == f"First [1]. Second {UNSUPPORTED_MARKER}.\n- third {UNSUPPORTED_MARKER}"
-    assert result.notes == [f"2 sentences have no supporting source (marked {UNSUPPORTED_MARKER})."]
+def test_removed_sentences_leave_the_rest_readable():
+    result = check_reply(f"{C1} [1]. Second.\n- third\n\n{C2} [2].", SOURCES)
+    assert result.text == f"{C1} [1].\n\n{C2} [2]."
+    assert result.notes == ["2 sentences removed: not supported by their sources."]
+    assert [r.text for r in result.removed] == ["Second.", "- third"]
 
 
 def test_split_sentences_keeps_every_character():
@@ -398,3 +457,68 @@ def test_split_sentences_keeps_every_character():
     assert "".join(split_sentences(text)) == text
     assert [piece.strip() for piece in split_sentences(text) if piece.strip()] == [
         'He said "yes." [1]', "Then at 3 p.m. it ended [2]!", "Next line"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Through the engine: fallbacks, notes and the answer object
+
+
+@pytest.fixture(scope="module")
+def llm_engine(stub_server, tmp_path_factory, bundled_articles):
+    from qa.answer.engine import Engine
+    from qa.ingest.sync import ingest
+
+    settings = Settings(articles_dir=bundled_articles, store_dir=tmp_path_factory.mktemp("llm-engine") / "store",
+                        answer_mode="llm", openai_base_url=stub_server.base_url, openai_api_key=API_KEY,
+                        llm_model="stub-model", llm_timeout_s=10)
+    ingest(settings)
+    return Engine(settings)
+
+
+def _best_source(engine, question: str) -> Citation:
+    retrieved = engine.retriever.retrieve(question, engine.settings.top_k)
+    return engine._sources(retrieved)[0]
+
+
+def test_a_reply_with_nothing_supported_gives_the_extractive_answer_with_a_note(stub, llm_engine):
+    stub.set("Argentina won the 2022 World Cup [1].")
+    tokens, restarts = [], []
+    answer = llm_engine.ask("How long is the border between Iran and Azerbaijan?", on_token=tokens.append,
+                            on_restart=lambda: restarts.append(len(tokens)))
+    assert answer.mode == "extractive" and NO_SUPPORT_NOTE in answer.notes and not answer.refused
+    assert "Argentina" not in answer.text and "700" in answer.text
+    assert restarts == [len(tokens) - 1] and tokens[-1] == answer.text  # the draft withdrawn, then the answer
+    data = answer.to_json()
+    assert data["llm"]["outcome"] == "unsupported" and data["removed_claims"] == 1 and data["sources_given"] >= 1
+    assert data["llm"]["removed"][0]["reason"] == "the number “2022” is not in its sources"
+    assert "supported" not in data["citations"][0]  # extractive citations carry no grounding flag
+
+
+def test_a_supported_answer_is_an_llm_answer_with_verified_citations(stub, llm_engine):
+    question = "How long is the border between Iran and Azerbaijan?"
+    best = _best_source(llm_engine, question)
+    stub.set(f"{best.quote} [1] Relations are excellent [1].")
+    answer = llm_engine.ask(question)
+    assert answer.mode == "llm" and answer.text == f"{best.quote} [1]"
+    assert [c.quote for c in answer.citations] == [best.quote] and answer.citations[0].supported is True
+    assert answer.notes[0] == "1 sentence removed: not supported by its sources."
+    assert answer.notes[1].startswith("The facts changed over time")  # 700 km (2021) and 132 km (2020)
+    data = answer.to_json()
+    assert data["citations"][0]["supported"] is True and data["removed_claims"] == 1
+    assert data["llm"]["outcome"] == "answered" and data["llm"]["sentences"] == 2
+    budget = llm_engine.settings.llm_prompt_tokens
+    assert estimate_tokens("".join(m["content"] for m in stub.last.messages)) <= budget
+    assert stub.last.body["max_tokens"] == llm_engine.settings.llm_max_tokens
+
+
+def test_changed_facts_and_date_filter_notes_appear_in_llm_mode_too(stub, llm_engine):
+    question = "Who is Iran's foreign minister?"
+    best = _best_source(llm_engine, question)
+    stub.set(f"{best.quote} [1]")
+    answer = llm_engine.ask(question)
+    assert answer.mode == "llm"
+    assert any(n.startswith("The facts changed over time") for n in answer.notes), answer.notes
+    stub.set(REFUSAL_MARKER)
+    filtered = llm_engine.ask("How long is the border between Iran and Azerbaijan?", since="2030")
+    assert filtered.refused and filtered.mode == "llm"
+    assert any(n.startswith("No article in the date range") for n in filtered.notes), filtered.notes

@@ -4,7 +4,13 @@ import re
 import pytest
 
 from qa.config import PROJECT_ROOT
-from qa.evaluation.questionset import ResolveError, load_questions, main, resolve, split_of
+from qa.evaluation.questionset import (
+    ResolveError,
+    load_questions,
+    main,
+    resolve,
+    split_of,
+)
 from qa.types import GoldSource, Question
 
 ARTICLE = "Title line\n\nTehran and Baku share a 700-kilometer border.\nThe border is long.\nThe border is long."

@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 
 import pytest
+from test_reliability import assert_consistent
 
 from qa.evaluation import local_servers
 from qa.evaluation.local_servers import free_port
 from qa.index.store import StoreError
 from qa.ingest.sync import IngestBusy, ingest, open_collections
-from test_reliability import assert_consistent
 
 
 def start_chroma(data: Path, port: int, log: Path):

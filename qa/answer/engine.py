@@ -197,7 +197,7 @@ class Engine:
         if scope:
             answer.notes.extend(time_scope.notes(scope, verdict.chosen, verdict.refused))
         if mode == "llm":
-            answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart)
+            answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart, readings)
         else:
             if asked_for_llm:
                 answer.notes.append(LLM_NOT_CONFIGURED)
@@ -244,19 +244,36 @@ class Engine:
         previous = self.ask(history[-1], history=history[:-1], mode="extractive")
         return previous.short_answer, previous.citations[0].quote if previous.citations else ""
 
-    def _llm_answer(self, fallback: Answer, question: str, retrieved, on_token, on_restart) -> Answer:
-        from qa.answer.llm import LLMUnavailable, llm_answer
+    def _llm_answer(self, fallback: Answer, question: str, retrieved, on_token, on_restart, readings=()) -> Answer:
+        """The language model's answer, each sentence checked against its sources; the extractive `fallback`, with a
+        note, when the model cannot be used or nothing it said is supported. The time-scope, date-filter and
+        changed-facts notes of the extractive answer are given for the model's answer too."""
+        from qa.answer.llm import NO_SUPPORT_NOTE, LLMUnavailable, llm_answer
 
         sources = self._sources(retrieved)
+        scope = fallback.date_range
+        if scope and scope.explicit:  # a filter restricts sentences too, as in the extractive answer
+            sources = [s for s in sources if time_scope.in_range(s.quote, s.published, scope)]
         try:
             result = llm_answer(question, sources, self.settings, on_token=on_token)
         except LLMUnavailable as err:
-            fallback.notes.append(f"The language model could not be used ({err}); this is the extractive answer.")
-            if on_restart:  # whatever the model streamed before it failed is not the answer
-                on_restart()
-            if on_token:
-                on_token(fallback.text)
-            return fallback
+            fallback.llm = {"outcome": "unavailable", "reason": str(err), "sources_given": 0, "sentences": 0,
+                            "removed_claims": 0, "removed": []}
+            return _fall_back(fallback, f"The language model could not be used ({err}); this is the extractive "
+                                        "answer.", on_token, on_restart)
+        details = {"sources_given": result.sources_given, "sentences": result.sentences,
+                   "removed_claims": len(result.removed), "removed": [r.to_json() for r in result.removed],
+                   "reply": result.reply}
+        if result.unsupported:
+            fallback.llm = {"outcome": "unsupported", **details}
+            return _fall_back(fallback, NO_SUPPORT_NOTE, on_token, on_restart,
+                              [note for note in result.notes if note != NO_SUPPORT_NOTE])
+        notes = list(result.notes)
+        if readings:
+            notes.append(changes.note(readings))
+        if scope:
+            notes.extend(time_scope.notes_for(
+                scope, [time_scope.in_range(c.quote, c.published, scope) for c in result.citations], result.refused))
         return Answer(
             question=fallback.question,
             text=result.text,
@@ -265,23 +282,27 @@ class Engine:
             passages=fallback.passages,
             mode="llm",
             related=extractive.related(retrieved) if result.refused else [],
-            notes=list(result.notes),
+            notes=notes,
             date_range=fallback.date_range,
+            llm={"outcome": "refused" if result.refused else "answered", **details},
         )
 
     def _sources(self, retrieved) -> list[Citation]:
-        """Every sentence of the retrieved passages, numbered, as the evidence an LLM may cite."""
-        sources = []
-        for scored in retrieved.passages:
-            passage = scored.passage
-            title, published, outlet = self.describe(passage.doc)
-            for sentence in passage.sentences:
-                sources.append(
-                    Citation(n=len(sources) + 1, doc=passage.doc, start_line=sentence.start_line,
-                             end_line=sentence.end_line, quote=passage.sentence_text(sentence), title=title,
-                             published=published, outlet=outlet)
-                )
-        return sources
+        """Every sentence of the retrieved passages, best first, as the evidence an LLM may cite (the prompt budget
+        takes as many as fit)."""
+        from qa.answer.evidence import ranked_sources
+
+        return ranked_sources(retrieved, self.describe)
+
+
+def _fall_back(fallback: Answer, why: str, on_token, on_restart, notes: list[str] = ()) -> Answer:
+    """The extractive answer instead of the model's, saying why; what the model streamed is withdrawn."""
+    fallback.notes.extend([*notes, why])
+    if on_restart:  # whatever the model streamed is not the answer
+        on_restart()
+    if on_token:
+        on_token(fallback.text)
+    return fallback
 
 
 def question_problem(question: str) -> str | None:

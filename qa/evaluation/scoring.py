@@ -162,6 +162,41 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
     )
 
 
+def llm_summary(answers: list[dict]) -> dict | None:
+    """What a language model did over a run (answers that asked one; None when none did): how each ended
+    (answered, refused by the model, unsupported: nothing it said held, unavailable: failed or timed out), the
+    share of its sentences removed as unsupported, sources given, the audit of what was shown (qa.answer.llm.audit:
+    sentences shown that the grounding rules do not support; 0 by construction) and the time per answer."""
+    from qa.answer.llm import audit
+
+    asked = [a for a in answers if a.get("llm")]
+    if not asked:
+        return None
+    outcomes = {k: sum(a["llm"]["outcome"] == k for a in asked) for k in ("answered", "refused", "unsupported",
+                                                                          "unavailable")}
+    sentences = sum(a["llm"].get("sentences", 0) for a in asked)
+    removed = sum(a["llm"].get("removed_claims", 0) for a in asked)
+    times = [a["timings_ms"]["total"] for a in asked if a.get("timings_ms", {}).get("total") is not None]
+    return {
+        "asked": len(asked), **outcomes,
+        "sentences": sentences, "removed": removed, "removed_share": removed / sentences if sentences else None,
+        "sources_given_mean": sum(a["llm"].get("sources_given", 0) for a in asked) / len(asked),
+        "shown_unsupported": sum(len(audit(a)) for a in asked),
+        "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95), "max_ms": max(times) if times else None,
+    }
+
+
+def llm_text(summary: dict) -> str:
+    share = summary["removed_share"]
+    return (f"language model: asked {summary['asked']}: {summary['answered']} answered, {summary['refused']} refused, "
+            f"{summary['unsupported']} with no supported sentence (extractive shown), {summary['unavailable']} "
+            f"unavailable or timed out; sentences {summary['sentences']}, removed as unsupported {summary['removed']}"
+            f" ({'-' if share is None else f'{share:.0%}'}); shown but unsupported {summary['shown_unsupported']}; "
+            f"sources given {summary['sources_given_mean']:.1f} on average; time per answer p50 "
+            f"{(summary['p50_ms'] or 0) / 1000:.1f} s, p95 {(summary['p95_ms'] or 0) / 1000:.1f} s, max "
+            f"{(summary['max_ms'] or 0) / 1000:.1f} s")
+
+
 def by_kind(scores: list[QuestionScore]) -> dict[str, Metrics]:
     kinds = sorted({s.kind for s in scores})
     return {kind: summarize([s for s in scores if s.kind == kind]) for kind in kinds}
@@ -258,6 +293,9 @@ def run_eval(questions_path: str | Path, out_path: str | Path, report_dir: str |
 
     ours = runs[0]
     print(report.text_summary(ours, questions_path))
+    model = llm_summary(ours.answers)
+    if model:
+        print("\n" + llm_text(model))
     if compare:
         print()
         print(report.text_compare(runs))
@@ -269,6 +307,9 @@ def run_eval(questions_path: str | Path, out_path: str | Path, report_dir: str |
             "generated": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         }
         paths = report.write_reports(Path(report_dir), runs, questions, meta)
+        if model:
+            paths.append(Path(report_dir) / "llm.json")
+            paths[-1].write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
         print(f"\nreport: {', '.join(str(p) for p in paths)}", file=sys.stderr)
     return 0
 

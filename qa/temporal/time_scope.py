@@ -164,9 +164,14 @@ def filter_range(since: object = None, until: object = None, date_range: object 
 def notes(scope: DateRange, chosen: list, refused: bool) -> list[str]:
     """What the reader should know about the range: nothing in a filter answered, or the answer lies outside the
     time the question names."""
+    return notes_for(scope, [c.time_match for c in chosen], refused)
+
+
+def notes_for(scope: DateRange, cited_in_range: list[bool], refused: bool) -> list[str]:
+    """`notes`, given whether each source the answer quotes is in the range (LLM answers have no candidates)."""
     if scope.explicit:
         return [f"No article in the date range ({scope}) answers this."] if refused else []
-    if not refused and chosen and not any(c.time_match for c in chosen):
+    if not refused and cited_in_range and not any(cited_in_range):
         return [f"No source is from “{scope.phrase}” or mentions a date in it; the answer comes from another time."]
     return []
 

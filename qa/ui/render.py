@@ -158,11 +158,17 @@ def answer_message_html(answer: Answer, turn: int, llm_model: str = "") -> str:
     )
 
 
-def partial_message_html(text: str) -> str:
+def partial_message_html(text: str, provisional: bool = False) -> str:
     """An answer still arriving: plain text and a cursor. Markers are left out until the answer is complete and
-    checked (an LLM's raw source numbers are renumbered by the checks), then they come back as chips."""
+    checked (an LLM's raw source numbers are renumbered by the checks), then they come back as chips.
+    `provisional`: the language model's draft, not yet checked against the sources; labelled and dimmed so it is
+    not read as the answer (the checked answer replaces it)."""
     text = re.sub(r"\s*\[\d+\]", "", text)
     body = _paragraphs(text, esc) if text.strip() else "<p>Searching the articles…</p>"
+    if provisional:
+        return ('<div class="qa-answer qa-streaming qa-provisional"><p class="qa-hint">Draft from the language model, '
+                f'not yet checked against the sources…</p><div style="opacity:0.6">{body}</div>'
+                '<span class="qa-cursor">▍</span></div>')
     return f'<div class="qa-answer qa-streaming">{body}<span class="qa-cursor">▍</span></div>'
 
 

@@ -131,8 +131,8 @@ class AskTab(Tab):
         history = [t["question"] for t in turns_now if t.get("answer")]  # questions not asked are no context
         shown = chat_messages(turns_now) + [{"role": "user", "content": render.user_message_html(text)}]
 
-        def partial(received: str) -> tuple:  # the chat with the answer so far; the rest as it is
-            chat = shown + [{"role": "assistant", "content": render.partial_message_html(received)}]
+        def partial(received: str, draft: bool = False) -> tuple:  # the chat with the answer so far; the rest as is
+            chat = shown + [{"role": "assistant", "content": render.partial_message_html(received, draft)}]
             return chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
         yield partial("")[0], "", gr.skip(), gr.skip(), gr.skip()  # the question box is emptied
@@ -154,16 +154,17 @@ class AskTab(Tab):
                 tokens.put(None)
 
         threading.Thread(target=work, daemon=True, name="qa-answer").start()
-        received, last = "", 0.0
+        received, last, draft = "", 0.0, False
         while (token := tokens.get()) is not None:
             if token is RESTART:  # the model failed mid-answer: its words so far are withdrawn at once
-                received, last = "", time.monotonic()
+                received, last, draft = "", time.monotonic(), False
                 yield partial("")
                 continue
             received += token
+            draft = getattr(token, "provisional", False)  # an LLM draft until the checked answer arrives
             if time.monotonic() - last > 0.05:
                 last = time.monotonic()
-                yield partial(received)
+                yield partial(received, draft)
 
         record = self.turn_record(text, turn, outcome.get("answer"), outcome.get("error"), bool(passages_on))
         turns_now.append(record)
