@@ -245,8 +245,8 @@ def test_model_failing_mid_answer_leaves_only_the_fallback_in_the_chat(stub, tmp
     stub.trickle_s = 0.1  # pieces far enough apart for the chat to show some of them
     stub.set("Zebra-striped quokkas patrol that frontier day and night, reportedly [2].", mode="break")
     question = "How long is the border between Iran and Azerbaijan?"
-    extractive = service.ask(question, mode="extractive").text
-    fallback_start = render.esc(" ".join(extractive.split()[:6]))
+    extractive = service.ask(question, mode="extractive")
+    fallback_start = render.esc(" ".join(extractive.citations[0].quote.split()[:6]))  # the fallback's first quote
 
     shown = []
     for chat, *_ in respond(question, [], "llm", 8, False, "", ""):
@@ -502,7 +502,8 @@ def test_a_supported_answer_is_an_llm_answer_with_verified_citations(stub, llm_e
     assert answer.mode == "llm" and answer.text == f"{best.quote} [1]"
     assert [c.quote for c in answer.citations] == [best.quote] and answer.citations[0].supported is True
     assert answer.notes[0] == "1 sentence removed: not supported by its sources."
-    assert answer.notes[1].startswith("The facts changed over time")  # 700 km (2021) and 132 km (2020)
+    # 700 km of shared border (2021) and 132 km of restored border (2020) measure different things: no change noted
+    assert not any(note.startswith("The facts changed over time") for note in answer.notes)
     data = answer.to_json()
     assert data["citations"][0]["supported"] is True and data["removed_claims"] == 1
     assert data["llm"]["outcome"] == "answered" and data["llm"]["sentences"] == 2

@@ -23,7 +23,7 @@ def answers() -> list[dict]:
 
 
 def test_the_answers_are_of_the_bundled_set_and_each_asked_the_model(answers):
-    lines = (Path(__file__).parent / "questions" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = (Path(__file__).parent.parent / "qa" / "evaluation" / "questions" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     ids = {json.loads(line)["id"] for line in lines if line.strip()}
     assert answers and {a["id"] for a in answers} <= ids and len({a["id"] for a in answers}) == len(answers)
     assert all(a.get("llm") for a in answers)
