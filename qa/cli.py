@@ -111,9 +111,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from qa import remote
+
+    settings = _settings()
+    # A running `qa serve` on this index answers at once; else the question is answered here (a cold start).
+    data = remote.ask(settings, args.question, top_k=args.top_k, mode=args.mode, since=args.since, until=args.until)
+    if data is not None:
+        print(json.dumps(data, ensure_ascii=False) if args.json else render_json(data))
+        return 0
     from qa.answer import ready_engine
 
-    engine = ready_engine(_settings(), announce=lambda line: print(line, file=sys.stderr))
+    engine = ready_engine(settings, announce=lambda line: print(line, file=sys.stderr))
     answer = engine.ask(args.question, top_k=args.top_k, mode=args.mode, since=args.since, until=args.until)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False))
@@ -124,25 +132,39 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def render(answer) -> str:
     """The answer as text for a terminal: the answer, its sources, and notes."""
-    out = [answer.text]
-    if answer.citations:
+    first_lines = {(p.passage.doc, p.passage.start_line): p.passage.text.strip().split("\n", 1)[0]
+                   for p in answer.related}
+    return render_json(answer.to_json(), first_lines)
+
+
+def render_json(data: dict, first_lines: dict | None = None) -> str:
+    """An answer object (CONTRACT.md) as text for a terminal. `first_lines`: (doc, start line) -> the first line
+    of a related passage, shown beside it when known (the answer object does not carry passage text)."""
+    from datetime import date
+
+    out = [data["answer"]]
+    if data["citations"]:
         out.append("")
-        for c in answer.citations:
-            about = ", ".join(x for x in (c.title, c.published.isoformat() if c.published else "", c.outlet or "") if x)
-            out.append(f"[{c.n}] {c.doc}:{c.start_line}-{c.end_line}  \"{c.quote}\"")
+        for c in data["citations"]:
+            about = ", ".join(x for x in (c.get("title") or "", c.get("published") or "", c.get("outlet") or "") if x)
+            out.append(f"[{c['n']}] {c['doc']}:{c['start_line']}-{c['end_line']}  \"{c['quote']}\"")
             if about:
                 out.append(f"    {about}")
-    if answer.date_range:
-        how = "only sources" if answer.date_range.explicit else "sources preferred"
-        out.append(f"\n({how} dated {answer.date_range})")
-    for note in answer.notes:
+    if data.get("date_range"):
+        scope = data["date_range"]
+        first, last = (date.fromisoformat(scope[k]) if scope.get(k) else None for k in ("since", "until"))
+        how = "only sources" if scope.get("from") == "filter" else "sources preferred"
+        span = f"{first.isoformat()} to {last.isoformat()}" if first and last else (
+            f"from {first.isoformat()} on" if first else (f"up to {last.isoformat()}" if last else "any date"))
+        out.append(f"\n({how} dated {span})")
+    for note in data.get("notes", []):
         out.append(f"\nnote: {note}")
-    if answer.refused and answer.related:
+    if data["refused"] and data.get("related"):
         out.append("\nNo passage answers this; the closest ones, to check yourself:")
-        for scored in answer.related:
-            p = scored.passage
-            first = p.text.strip().split("\n", 1)[0]
-            out.append(f"  {p.doc}:{p.start_line}-{p.end_line}  {first[:100]}{'…' if len(first) > 100 else ''}")
+        for p in data["related"]:
+            first = (first_lines or {}).get((p["doc"], p["start_line"]), "")
+            shown = f"  {first[:100]}{'…' if len(first) > 100 else ''}" if first else ""
+            out.append(f"  {p['doc']}:{p['start_line']}-{p['end_line']}{shown}")
     return "\n".join(out)
 
 
@@ -176,15 +198,18 @@ def main(argv: list[str] | None = None) -> int:
     handler.addFilter(_not_a_skip_record)  # skipped files are reported once, from the ingest report
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     args = _parser().parse_args(argv)
-    from qa.index import ModelMismatchError, StoreError
-
     try:
         return args.func(args)
-    except (ModelMismatchError, StoreError, FileNotFoundError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as err:
+        from qa.index import ModelMismatchError, StoreError  # here, not above: `qa ask` through the app skips it
+        from qa.remote import RemoteError
+
+        if isinstance(err, (ModelMismatchError, StoreError, FileNotFoundError, RemoteError)):
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

@@ -96,3 +96,42 @@ def test_ask_with_a_date_range(qa_env):
     data = json.loads(result.stdout)
     assert data["date_range"] == {"since": "2022-01-01", "until": None, "phrase": "since 2022", "from": "filter"}
     assert data["citations"] and all(c["published"] >= "2022-01-01" for c in data["citations"])
+
+
+def test_ask_goes_through_a_running_app_on_the_same_index(qa_env, tmp_path, monkeypatch):
+    """With a `qa serve` on this index at QA_PORT, `qa ask` answers through its /ask API: the same answer object
+    and the same text; an app on another index, or QA_SERVE_URL=off, leaves the question to the command itself."""
+    from qa import remote
+    from qa.config import Settings
+    from qa.evaluation.local_servers import free_port, stop, wait_for_http
+
+    assert run_qa("ingest", "--quiet", env=qa_env).returncode == 0
+    port = free_port()
+    env = dict(qa_env, QA_PORT=str(port))
+    env.pop("QA_SERVE_URL", None)
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        app = subprocess.Popen([sys.executable, "-m", "qa", "serve"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", app, 180, log)
+        monkeypatch.delenv("QA_SERVE_URL", raising=False)
+        settings = Settings(articles_dir=qa_env["QA_ARTICLES_DIR"], store_dir=qa_env["QA_STORE_DIR"], port=port,
+                            answer_mode="extractive")
+        through_app = remote.ask(settings, QUESTION)
+        assert through_app is not None and "700" in through_app["answer"]
+        other = settings.model_copy(update={"store_dir": tmp_path / "another-store"})
+        assert remote.ask(other, QUESTION) is None  # the app at the port serves another index
+        monkeypatch.setenv("QA_SERVE_URL", "off")
+        assert remote.ask(settings, QUESTION) is None
+
+        here = run_qa("ask", QUESTION, "--json", env=dict(env, QA_SERVE_URL="off"))
+        there = run_qa("ask", QUESTION, "--json", env=env)
+        assert here.returncode == there.returncode == 0, here.stderr + there.stderr
+        untimed = [{k: v for k, v in json.loads(r.stdout).items() if k != "timings_ms"} for r in (here, there)]
+        assert untimed[0] == untimed[1] == {k: v for k, v in through_app.items() if k != "timings_ms"}
+        text_here = run_qa("ask", QUESTION, "--since", "2022", env=dict(env, QA_SERVE_URL="off"))
+        text_there = run_qa("ask", QUESTION, "--since", "2022", env=dict(env, QA_SERVE_URL=f"http://127.0.0.1:{port}"))
+        assert text_here.stdout == text_there.stdout and "only sources dated from 2022-01-01 on" in text_there.stdout
+    finally:
+        stop(app)

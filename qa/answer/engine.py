@@ -22,6 +22,7 @@ from qa.config import Settings, get_settings
 from qa.index import (
     Collections,
     Control,
+    DocFilter,
     EmptyIndexError,
     ManifestEntry,
     Retrieved,
@@ -218,7 +219,10 @@ class Engine:
         scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
         top_k = top_k or self.settings.top_k
         with server_errors(self.settings):
-            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if scope else top_k)
+            # A filter restricts inside the searches (only in-range articles are searched); a range read from the
+            # question only ranks, over a pool read deeper.
+            only = DocFilter(explicit.first, explicit.last) if explicit and explicit.explicit else None
+            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if scope else top_k, only)
         pool = retrieved.passages
         if scope:
             retrieved.passages = time_scope.rank(pool, scope, self.published, top_k)

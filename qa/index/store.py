@@ -195,6 +195,16 @@ def move_aside(store_dir: Path) -> Path:
     return target
 
 
+# The publication date as a number, YYYYMMDD (2021-12-23 -> 20211223), in the metadata of every passage and sentence
+# of a dated article, so that a date filter is a Chroma `where` ($gte/$lte). In a manifest record: 1 when the
+# article's records carry it.
+DAY_KEY = "published_day"
+
+
+def day_number(day: date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
 @dataclass(frozen=True)
 class ManifestEntry:
     doc: str
@@ -203,6 +213,9 @@ class ManifestEntry:
     published: date | None
     outlet: str | None
     passages: int
+    # Whether this article's passages and sentences carry the publication date as a number (DAY_KEY), which date
+    # filters inside Chroma read; an article ingested before that carries only the ISO date.
+    day_key: bool = False
 
 
 class Collections:
@@ -248,6 +261,7 @@ class Collections:
                 published=date.fromisoformat(meta["published"]) if meta.get("published") else None,
                 outlet=meta.get("outlet") or None,
                 passages=int(meta.get("passages", 0)),
+                day_key=bool(meta.get(DAY_KEY)),
             )
         return entries
 
@@ -264,6 +278,7 @@ class Collections:
                     "published": e.published.isoformat() if e.published else "",
                     "outlet": e.outlet or "",
                     "passages": e.passages,
+                    **({DAY_KEY: 1} if e.day_key else {}),
                 }
                 for e in entries
             ],

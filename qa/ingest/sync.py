@@ -27,6 +27,7 @@ import numpy as np
 from qa.config import Settings
 from qa.index import (
     Collections,
+    DAY_KEY,
     Control,
     Embedder,
     EmbeddingPool,
@@ -38,6 +39,7 @@ from qa.index import (
     StoreError,
     chroma_client,
     close_client,
+    day_number,
     drop_index,
     embedder_from_settings,
     move_aside,
@@ -307,7 +309,7 @@ def _index_batch(collections: Collections, embedder: VectorCache, articles: list
             for s_index, sentence in enumerate(passage.sentences):
                 sentence_texts.append(passage.sentence_text(sentence))
                 sentence_ids.append(f"{passage.id}#{s_index}")
-                sentence_meta.append({"doc": article.doc, "passage": passage.id, "index": s_index})
+                sentence_meta.append({"doc": article.doc, "passage": passage.id, "index": s_index, **_day(article)})
     vectors = embedder.embed(sentence_texts)
 
     # A passage's vector is the mean of its sentences' vectors: the same embedding work covers both levels.
@@ -341,7 +343,7 @@ def _index_batch(collections: Collections, embedder: VectorCache, articles: list
     guard()  # the manifest entry is what makes an article count as done: never written without the lock
     collections.write_manifest(
         [
-            ManifestEntry(a.doc, a.sha256, a.title, a.published, a.outlet, len(p))
+            ManifestEntry(a.doc, a.sha256, a.title, a.published, a.outlet, len(p), day_key=True)
             for a, p in zip(articles, passages_by_article)
         ]
     )
@@ -356,4 +358,10 @@ def _passage_metadata(article: Article, passage: Passage) -> dict:
         "title": article.title,
         "published": article.published.isoformat() if article.published else "",
         "outlet": article.outlet or "",
+        **_day(article),
     }
+
+
+def _day(article: Article) -> dict:
+    """The publication date as a number, which date filters inside Chroma compare (none for an undated article)."""
+    return {DAY_KEY: day_number(article.published)} if article.published else {}

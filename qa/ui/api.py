@@ -1,5 +1,5 @@
 """The named API endpoints of the app, for gradio_client (docs/ui.md lists them). The chat's own UI events stay
-private; these are the public surface: /ask, /timeline, /articles, /article, /upload_article, /remove_article,
+private; these are the public surface: /ask, /index_info, /timeline, /articles, /article, /upload_article, /remove_article,
 /feedback, /question_sets, /evaluate."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ class Endpoints:
     def register(self) -> None:
         """Add the endpoints to the Blocks being built."""
         gr.api(self.ask, api_name="ask", concurrency_id="answer", concurrency_limit=8)
+        gr.api(self.index_info, api_name="index_info", concurrency_limit=None)
         gr.api(self.articles, api_name="articles", concurrency_limit=None)
         gr.api(self.timeline, api_name="timeline", concurrency_limit=None)
         gr.api(self.article, api_name="article", concurrency_limit=None)
@@ -44,6 +45,13 @@ class Endpoints:
                                     until=until or None).to_json()
         except (QuestionError, StoreError) as err:
             raise gr.Error(render.esc(err)) from None
+
+    def index_info(self) -> dict:
+        """Which index this app answers from: store_dir, collection, chroma_host, chroma_port. `qa ask` sends its
+        question here only when it names the index the command would open itself."""
+        from qa.remote import index_identity
+
+        return index_identity(self.service.settings)
 
     def timeline(self) -> list[dict]:
         """Every sentence of the indexed articles that mentions a date, earliest first: first, last (ISO days
