@@ -10,6 +10,7 @@ Exports: `Engine`, `get_engine`, `ready_engine`, `ask`, `QuestionError`, `resolv
 from qa._lazy import exports
 
 __getattr__, __dir__ = exports(__name__, {
-    "Engine": "engine", "get_engine": "engine", "ready_engine": "engine", "ask": "engine", "QuestionError": "engine", "resolve_mode": "engine",
+    "Engine": "engine", "get_engine": "engine", "ready_engine": "engine", "ask": "engine",
+    "QuestionError": "engine", "resolve_mode": "engine",
 })
 __all__ = __dir__()

@@ -46,7 +46,8 @@ _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so tha
 
 
 # A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ...").
-_CLAUSE_START = re.compile(r"(?:^|[,.;:?!]\s*|\b(?:and|or|but)\s+)\W*(?:(?:on|in|for|at|by|from|to|since|until|of|with|through|under|during|after|before|about|into|over|among)\s+)?", re.I)
+_CLAUSE_START = re.compile(r"(?:^|[,.;:?!]\s*|\b(?:and|or|but)\s+)\W*(?:(?:on|in|for|at|by|from|to|since|until|of|with|"
+                           r"through|under|during|after|before|about|into|over|among)\s+)?", re.I)
 
 
 def wanted(question: str) -> str | None:

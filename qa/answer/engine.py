@@ -154,9 +154,9 @@ class Engine:
             if self.settings.server_mode:  # it may be half-way through another process's rebuild
                 raise EmptyIndexError(
                     f"the index '{self.settings.collection}' on the Chroma server at {self.settings.chroma_host}:"
-                    f"{self.settings.chroma_port} is empty: build it with `qa ingest`. If another process is rebuilding "
-                    f"it (`qa ingest --rebuild`), this one sees it again within {self.settings.freshness_s:g} s "
-                    "(QA_FRESHNESS_S).")
+                    f"{self.settings.chroma_port} is empty: build it with `qa ingest`. If another process is "
+                    f"rebuilding it (`qa ingest --rebuild`), this one sees it again within "
+                    f"{self.settings.freshness_s:g} s (QA_FRESHNESS_S).")
             raise EmptyIndexError(f"the index at {self.settings.store_dir} is empty: build it with `qa ingest` "
                                   f"(articles folder: {self.settings.articles_dir})")
         question = clean_question(question)

@@ -19,8 +19,8 @@ from qa.index import names
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
 # A short question ("Which country stayed away?", "What about Russia?") or one that points back ("... that day?").
-_SHORT_QUESTION = re.compile(r"^(what about|how about|which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b",
-                             re.I)
+_SHORT_QUESTION = re.compile(
+    r"^(what about|how about|which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|there|that|this|those|these|the same|other)\b", re.I)
 SHORT_WORDS = 5
 # A person's full name: two or more capitalised words, with the particles names carry.

@@ -10,10 +10,10 @@ names, standardisation, coefficients; no pickle):
   holds the kind of answer asked for and the question's focus, whether the question names something no passage
   mentions) and gives the probability that the articles answer the question at all.
 
-A question is refused when that probability is below the threshold chosen on the dev split, and always when it
-asks for a number or a date and the best sentence holds none. The answer's
-`confidence` is the probability that it is right: that the articles answer, times the ranker's probability that the
-quoted sentence is the one that does (for a refusal: that the articles do not answer). A second sentence is quoted when the ranker rates it almost as high as the
+A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
+for a number or a date and the best sentence holds none. The answer's `confidence` is the probability that it is
+right: that the articles answer, times the ranker's probability that the quoted sentence is the one that does (for a
+refusal: that the articles do not answer). A second sentence is quoted when the ranker rates it almost as high as the
 first (the ratio also chosen on dev).
 """
 
@@ -37,7 +37,8 @@ MEASURED = ("number", "date")  # kinds whose answer must be in the best sentence
 # the others retrieved for the same question, which makes the scale of similarities comparable across questions).
 RANKER_FEATURES = (
     "dense", "dense_gap", "passage_dense", "passage_dense_gap", "lexical", "lexical_gap", "lexical_context",
-    "typed", *(f"typed_{kind}" for kind in KINDS), "focus", "focus_missing", "focus_counted", "novelty", "names_found", "lexical_other", "bigrams", "previous_lexical",
+    "typed", *(f"typed_{kind}" for kind in KINDS), "focus", "focus_missing", "focus_counted", "novelty",
+    "names_found", "lexical_other", "bigrams", "previous_lexical",
     "previous_dense", "has_number",
     "has_date", "rank_score", "passage_rank", "time_match", "fragment", "position", "words",
 )
@@ -142,7 +143,8 @@ def ranker_rows(found: list[Candidate], asked: Asked) -> np.ndarray:
             "focus": c.focus, "focus_missing": bool(asked.focus) and not c.focus,
             "focus_counted": c.focus_counted, "novelty": c.novelty,
             "names_found": c.names_found, "lexical_other": c.lexical_other, "bigrams": c.bigrams,
-            "previous_lexical": c.previous_lexical, "previous_dense": c.previous_dense, "has_number": c.has_number, "has_date": c.has_date,
+            "previous_lexical": c.previous_lexical, "previous_dense": c.previous_dense, "has_number": c.has_number,
+            "has_date": c.has_date,
             "rank_score": c.rank_score, "passage_rank": 1.0 / (1 + c.passage_rank), "time_match": c.time_match,
             "fragment": c.fragment, "position": math.log1p(c.sentence.start_line), "words": math.log1p(c.words),
         }

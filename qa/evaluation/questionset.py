@@ -206,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     p_split = sub.add_parser("split", help="resolve a source file into fixed train/dev/test question sets")
     p_split.add_argument("src", type=Path)
     p_split.add_argument("--articles", type=Path, required=True, help="the articles folder")
-    p_split.add_argument("--out-prefix", required=True, help="write PREFIX-train.jsonl, PREFIX-dev.jsonl, PREFIX-test.jsonl")
-    p_split.add_argument("--by", choices=("doc", "id"), default="doc", help="keep an article's questions together (doc)")
+    p_split.add_argument("--out-prefix", required=True,
+                         help="write PREFIX-train.jsonl, PREFIX-dev.jsonl, PREFIX-test.jsonl")
+    p_split.add_argument("--by", choices=("doc", "id"), default="doc",
+                         help="keep an article's questions together (doc)")
     p_check = sub.add_parser("check", help="validate a question set and print counts by kind")
     p_check.add_argument("file", type=Path)
     args = parser.parse_args(argv)

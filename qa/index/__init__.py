@@ -6,7 +6,8 @@
 worker processes for large ingests (`embedding_pool`); `lexical` is the one word normalisation for BM25 and scoring;
 `retrieval` fuses dense passages, dense sentences and BM25 through LlamaIndex.
 
-Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `EmptyIndexError`, `ModelMismatchError`, `chroma_client`,
+Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `EmptyIndexError`,
+`ModelMismatchError`, `chroma_client`,
 `server_errors`, `close_client`, `drop_index`, `move_aside`, `sentences_to_json`, `Control`, `ServerLock`, `LockBusy`,
 `LockLost`, `Embedder`, `MiniLMEmbedder`, `EmbeddingPool`,
 `workers_wanted`, `get_embedder`, `embedder_from_settings`, `LlamaIndexEmbedding`, `MAX_TOKENS`, `TOKENIZER_PATH`,
@@ -17,7 +18,8 @@ from qa._lazy import exports
 
 __getattr__, __dir__ = exports(__name__, {
     "Retriever": "retrieval", "Retrieved": "retrieval",
-    "Collections": "store", "ManifestEntry": "store", "StoreError": "store", "EmptyIndexError": "store", "ModelMismatchError": "store",
+    "Collections": "store", "ManifestEntry": "store", "StoreError": "store", "EmptyIndexError": "store",
+    "ModelMismatchError": "store",
     "chroma_client": "store", "server_errors": "store", "drop_index": "store", "move_aside": "store",
     "sentences_to_json": "store", "close_client": "store", "DAY_KEY": "store", "day_number": "store",
     "DocFilter": "retrieval",
