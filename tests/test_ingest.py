@@ -267,3 +267,16 @@ def test_symlinks_are_not_followed(one_article, tmp_path, settings_for):
     collections = open_collections(settings)
     assert sorted(collections.read_manifest()) == [ONE]
     assert all("zanzibarite" not in text for text, _ in passages_in(collections).values())
+
+
+def test_progress_is_reported_article_by_article_batch(articles_copy, tmp_path, settings_for):
+    """What the app's re-scan shows: (done, to index) from 0 to all, and nothing when nothing changed."""
+    settings = settings_for(articles_copy, tmp_path / "chroma")
+    seen: list[tuple[int, int]] = []
+    report = ingest(settings, progress=lambda done, total: seen.append((done, total)))
+    assert report.changed == 5
+    assert seen[0] == (0, 5) and seen[-1] == (5, 5)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    seen.clear()
+    ingest(settings, progress=lambda done, total: seen.append((done, total)))
+    assert seen == []  # nothing to index, nothing to show

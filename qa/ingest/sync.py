@@ -118,8 +118,9 @@ def ingest_lock(store_dir: Path, wait: float = 0.0):
         os.close(fd)  # closing releases the lock
 
 
-def ingest(settings: Settings, rebuild: bool = False, progress: bool = False, wait: float = 0.0) -> IngestReport:
-    """Bring the index in line with the articles folder. `wait`: seconds to wait for another ingest's lock."""
+def ingest(settings: Settings, rebuild: bool = False, progress=False, wait: float = 0.0) -> IngestReport:
+    """Bring the index in line with the articles folder. `progress`: True for a terminal bar, or a function of
+    (articles done, articles to index). `wait`: seconds to wait for another ingest's lock."""
     if not settings.articles_dir.is_dir():
         raise FileNotFoundError(f"articles folder not found: {settings.articles_dir} (set QA_ARTICLES_DIR)")
     if settings.server_mode:
@@ -288,12 +289,31 @@ def _index_all(to_index: list[Path], articles_dir: Path, settings: Settings, col
             bar.update(min(BATCH_ARTICLES, len(to_index) - begin))
 
 
-def _progress(total: int, enabled: bool):
-    if not enabled or total < 2 * BATCH_ARTICLES:
+def _progress(total: int, progress):
+    """What shows progress: `progress` is True for a terminal bar (on long runs only), or a function called with
+    (articles done, articles to index) after each batch (the app's progress bar, with its time left)."""
+    if callable(progress):
+        return _Reporter(total, progress) if total else None
+    if not progress or total < 2 * BATCH_ARTICLES:
         return None
     from tqdm import tqdm
 
     return tqdm(total=total, unit="article", desc="indexing")
+
+
+class _Reporter:
+    """A callback seen as a progress bar."""
+
+    def __init__(self, total: int, report) -> None:
+        self.total, self.done, self.report = total, 0, report
+        report(0, total)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        self.report(self.done, self.total)
+
+    def close(self) -> None:
+        pass
 
 
 def _index_batch(collections: Collections, embedder: VectorCache, articles: list[Article], guard=_nothing) -> None:

@@ -203,10 +203,10 @@ class Service:
                     self._timeline = (tables, events(tables.passages.values(), engine.describe))
                 return self._timeline[1]
 
-    def reindex(self) -> str:
-
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> str:
+        """Re-scan the articles folder; `progress(done, total)` after each batch of articles indexed."""
         with self.lock.write():
-            report = ingest(self.settings)
+            report = ingest(self.settings, progress=progress or False)
             self.engine.refresh()
         return report.summary()
 

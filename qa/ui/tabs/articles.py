@@ -82,10 +82,15 @@ class ArticlesTab(Tab):
             return self.refreshed({"ok": False, "message": "Choose an uploaded article to remove."})
         return self.refreshed(self.service.remove_article(doc).to_json())
 
-    def rescan_folder(self):
+    def rescan_folder(self, progress=gr.Progress()):
+        """Re-index the folder; a long run shows how many articles are done and, from the pace, the time left."""
+
+        def step(done: int, total: int) -> None:
+            progress((done, total), desc=f"indexing: {done:,} of {total:,} articles", unit="articles")
+
         try:
             return self.refreshed({"ok": True, "message": "Articles folder re-scanned.",
-                                   "index": self.service.reindex()})
+                                   "index": self.service.reindex(step)})
         except (IngestBusy, StoreError) as err:
             return self.refreshed({"ok": False, "message": f"Not re-scanned: {err}"})
 
