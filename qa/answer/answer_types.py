@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.index import terms
 from qa.temporal import MONTH_WORDS, WEEKDAYS
@@ -86,7 +87,7 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
             unit = re.match(r"\s?(-?[a-z-]+)", sentence[number.end():], re.I)
             if unit and _UNITS[asked.unit].match(unit.group(1)):
                 return True
-    if not asked.focus:
+    if not asked.focus or not set(asked.focus) & set(terms(sentence)):  # one pass spares the word-by-word one
         return False
     words = re.findall(r"[\w'’.,%-]+", sentence)
     for i, word in enumerate(words):
@@ -148,8 +149,14 @@ _SPAN_NOISE = {"he", "she", "it", "they", "the", "but", "and", "mr", "mrs", "ms"
 
 
 def _new_matches(pattern: re.Pattern, sentence: str, question: str) -> bool:
-    asked = {m.group(0).lower() for m in pattern.finditer(question)}
+    asked = _matches_in(pattern, question)
     return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+@lru_cache(maxsize=256)
+def _matches_in(pattern: re.Pattern, question: str) -> frozenset[str]:
+    """The question's own matches, read once per question rather than once per candidate sentence."""
+    return frozenset(m.group(0).lower() for m in pattern.finditer(question))
 
 
 # The focus of a question is the noun its question word asks about: "how many *spectators*", "which *firm*", "what
