@@ -166,9 +166,11 @@ def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) ->
 
 
 def rank(found: list[Candidate], asked: Asked, model: ReaderModel) -> list[Ranked]:
-    if not found:
-        return []
-    probabilities = model.ranker.choice(ranker_rows(found, asked))
+    return ranked_by(found, model.ranker.choice(ranker_rows(found, asked))) if found else []
+
+
+def ranked_by(found: list[Candidate], probabilities: np.ndarray) -> list[Ranked]:
+    """The candidates with their probabilities, best first."""
     order = sorted(range(len(found)), key=lambda i: -probabilities[i])
     return [Ranked(found[i], float(probabilities[i])) for i in order]
 

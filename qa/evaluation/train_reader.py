@@ -155,13 +155,10 @@ def fit_ranker(examples: list[Example]):
 
 
 def ranked(example: Example, ranker) -> list:
-    from qa.answer.reader import Ranked
+    """The example's candidates as `ranker` orders them (from the rows computed once at collection)."""
+    from qa.answer.reader import ranked_by
 
-    if not example.candidates:
-        return []
-    p = ranker.choice(example.rows)
-    order = sorted(range(len(p)), key=lambda i: -p[i])
-    return [Ranked(example.candidates[i], float(p[i])) for i in order]
+    return ranked_by(example.candidates, ranker.choice(example.rows)) if example.candidates else []
 
 
 def _best_is_right(example: Example, order: list) -> bool:
