@@ -31,7 +31,7 @@ import numpy as np
 
 from qa.index.embedding import Embedder
 from qa.index.lexical import Vocabulary, names, terms
-from qa.index.store import DAY_KEY, Collections, ManifestEntry, day_number, get_all, passage_from_record
+from qa.index.store import DAY_KEY, Collections, day_number, get_all, passage_from_record
 from qa.types import Passage, ScoredPassage
 
 log = logging.getLogger(__name__)
