@@ -147,6 +147,24 @@ def test_other_embedding_model_is_refused(indexed):
     assert "qa ingest --rebuild" in message
 
 
+def test_index_of_an_earlier_form_of_the_bundled_model_is_rebuilt(one_article, settings_for, tmp_path, caplog):
+    """An index built by an earlier release (its vectors from the float32 arithmetic of the same model) is not
+    refused after an upgrade: the next ingest builds it again."""
+    settings = settings_for(one_article, tmp_path / "chroma")
+    ingest(settings)
+    collections = open_collections(settings)
+    earlier = embedder_from_settings(settings).replaces[0]
+    for collection in (collections.passages, collections.sentences, collections.manifest):
+        collection.modify(metadata={"embedding_model": earlier})
+    with pytest.raises(ModelMismatchError):
+        open_collections(settings)
+    with caplog.at_level(logging.WARNING, logger="qa.ingest.sync"):
+        report = ingest(settings)
+    assert report.changed == 1 and report.articles == 1
+    assert f"built with {earlier}" in caplog.text
+    assert open_collections(settings).passages.metadata["embedding_model"] == embedder_from_settings(settings).name
+
+
 def test_cli_reports_model_mismatch_without_traceback(indexed, monkeypatch, capsys):
     from qa import cli
     from qa.config import get_settings

@@ -8,7 +8,7 @@ worker processes for large ingests (`embedding_pool`); `lexical` is the one word
 
 Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `EmptyIndexError`,
 `ModelMismatchError`, `chroma_client`,
-`server_errors`, `close_client`, `drop_index`, `move_aside`, `sentences_to_json`, `Control`, `ServerLock`, `LockBusy`,
+`server_errors`, `close_client`, `drop_index`, `recorded_model`, `move_aside`, `sentences_to_json`, `Control`, `ServerLock`, `LockBusy`,
 `LockLost`, `Embedder`, `MiniLMEmbedder`, `EmbeddingPool`,
 `workers_wanted`, `get_embedder`, `embedder_from_settings`, `LlamaIndexEmbedding`, `MAX_TOKENS`, `TOKENIZER_PATH`,
 `Vocabulary`, `terms`, `names`, `STOPWORDS`, `DEMONYMS`, `DAY_KEY`, `day_number`, `DocFilter`.
@@ -20,7 +20,8 @@ __getattr__, __dir__ = exports(__name__, {
     "Retriever": "retrieval", "Retrieved": "retrieval",
     "Collections": "store", "ManifestEntry": "store", "StoreError": "store", "EmptyIndexError": "store",
     "ModelMismatchError": "store",
-    "chroma_client": "store", "server_errors": "store", "drop_index": "store", "move_aside": "store",
+    "chroma_client": "store", "server_errors": "store", "drop_index": "store", "recorded_model": "store",
+    "move_aside": "store",
     "sentences_to_json": "store", "close_client": "store", "DAY_KEY": "store", "day_number": "store",
     "DocFilter": "retrieval",
     "Control": "control", "ServerLock": "control", "LockBusy": "control", "LockLost": "control",

@@ -54,13 +54,10 @@ class EmbeddingPool:
         if self._pool is None:
             # spawn, not fork: the parent holds Chroma's and onnxruntime's threads, which a fork would copy mid-state
             self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_start_worker)
-        # Sorted by length, so each task pads little; tasks are handed out as workers free up.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        tasks = [order[i : i + CHUNK] for i in range(0, len(order), CHUNK)]
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        for idx, vectors in zip(tasks, self._pool.map(_embed_in_worker, [[texts[i] for i in t] for t in tasks])):
-            out[idx] = vectors
-        return out
+        # Tasks are handed out as workers free up; each text is embedded alone, so how they are grouped does not
+        # change a vector.
+        tasks = [list(texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)]
+        return np.vstack(list(self._pool.map(_embed_in_worker, tasks)))
 
     def close(self) -> None:
         if self._pool is not None:

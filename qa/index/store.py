@@ -317,6 +317,15 @@ def get_all(collection, include: list[str]) -> dict[str, list]:
             return got
 
 
+def recorded_model(client, name: str) -> str | None:
+    """The embedding model the index `name` was built with, or None when it has no passages collection yet."""
+    try:
+        collection = client.get_collection(f"{name}_passages")
+    except Exception:  # absent: nothing recorded
+        return None
+    return (collection.metadata or {}).get("embedding_model")
+
+
 def drop_index(client, name: str) -> None:
     for suffix in ("passages", "sentences", "manifest"):
         try:

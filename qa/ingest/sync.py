@@ -43,6 +43,7 @@ from qa.index import (
     drop_index,
     embedder_from_settings,
     move_aside,
+    recorded_model,
     sentences_to_json,
     server_errors,
     workers_wanted,
@@ -186,6 +187,12 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None, clie
     articles_dir = settings.articles_dir
     embedder = embedder_from_settings(settings)
     client = client or _open_for_ingest(settings, rebuild, relock)
+    built_with = recorded_model(client, settings.collection)
+    if not rebuild and built_with in getattr(embedder, "replaces", ()):
+        # An earlier release's form of the same model: its vectors are close to, not the same as, this one's, and
+        # questions are embedded by this one, so the index is built again rather than refused (ModelMismatchError).
+        log.warning("the index was built with %s, an earlier form of %s: rebuilding it", built_with, embedder.name)
+        rebuild = True
     if rebuild:
         guard()
         drop_index(client, settings.collection)
