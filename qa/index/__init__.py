@@ -2,8 +2,8 @@
 
 `store` opens the three collections of an index (passages, sentences, manifest) embedded or on a Chroma server;
 `control` holds, on a Chroma server, the ingest lock (a renewed lease) and the index version that readers watch;
-`embedding` is the offline MiniLM model (or OpenAI's), seen by LlamaIndex and Chroma through two adapters and run in
-worker processes for large ingests (`embedding_pool`); `lexical` is the one word normalisation for BM25 and scoring;
+`embedding` is the offline MiniLM model (or OpenAI's), run with int8 arithmetic (`int8_model` derives that form once),
+seen by LlamaIndex and Chroma through two adapters and run in worker processes for large ingests (`embedding_pool`); `lexical` is the one word normalisation for BM25 and scoring;
 `retrieval` fuses dense passages, dense sentences and BM25 through LlamaIndex.
 
 Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `EmptyIndexError`,
