@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from qa.index import terms
-from qa.temporal import MONTH_WORDS, WEEKDAYS
+from qa.index import DEMONYMS, terms
+from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
 _WANTS = [
     ("date", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
@@ -25,8 +25,9 @@ _WANTS = [
 ]
 KINDS = tuple(kind for kind, _ in _WANTS)
 
-_DATE = re.compile(
-    rf"\b((19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
+_DATE = re.compile(  # the longer forms first: "18 December 2004" and "December 2004" are one date, not a year
+    rf"\b(\d{{1,2}}\s+({MONTH_WORDS})\.?\s+(19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}},?\s+(19|20)\d\d|"
+    rf"({MONTH_WORDS})\.?\s+(19|20)\d\d|(19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
     rf"({'|'.join(WEEKDAYS)})|(last|next|this|earlier this|later this) "
     r"(year|month|week)|yesterday|today|tomorrow)\b",
     re.I,
@@ -99,10 +100,10 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
 # Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
 # "12,500 spectators"), a date, a run of capitalised words (a name).
 _AMOUNT = re.compile(
-    r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?(?:%|per ?cent|bn|m|k|billion|million|thousand|"
-    r"trillion|hundred)|-[a-z]+)?\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred))?", re.I)
-_FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
+    r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|bn|m|k|billion|million|thousand|"
+    r"trillion|hundred)\b|-[a-z]+\b)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
+_FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
 _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
 
 
@@ -114,28 +115,58 @@ def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
     pattern = _SHORT_KINDS.get(kind or "")
     if pattern is None:
         return None
-    given = question.lower()
-    spans = [m for m in pattern.finditer(sentence) if m.group(0).lower() not in given
-             and m.group(0).lower().strip() not in _SPAN_NOISE and not _in_brackets(sentence, m.start())]
+    spans = [span for m in pattern.finditer(sentence) if not _in_brackets(sentence, m.start())
+             and (span := _new_part(m, question, named=pattern is _FULL_NAME))]
     if kind == "number" and asked.unit and len(spans) > 1:
-        spans = [m for m in spans if counts_focus(m.group(0), asked)] or spans
+        spans = [m for m in spans if counts_focus(m.text, asked)] or spans
     if kind == "number" and focus and len(spans) > 1:
-        near = [m for m in spans if set(terms(sentence[m.end():m.end() + 30])[:3]) & set(focus)]
+        near = [m for m in spans if set(terms(sentence[m.end:m.end + 30])[:3]) & set(focus)]
         spans = near or spans
-    if len(spans) > 1 and spans[0].start() == 0 and " " not in spans[0].group(0).strip():
-        spans = spans[1:]  # a capitalised first word is as likely a common word ("Based on ...") as a name
+    # A capitalised first word is as likely a common word ("Based on ...", "Instead, ...") as a name.
+    spans = [m for m in spans if not (m.start == 0 and " " not in m.text)]
+    if kind == "person" and len(spans) > 1:  # a person is named in full; one capitalised word is more often a place
+        spans = [m for m in spans if " " in m.text] or spans
     if len(spans) != 1:
         return None
-    span = spans[0].group(0).strip()
-    first, _, rest = span.partition(" ")
-    if rest and first.lower() in _SPAN_NOISE:  # "But Alain Terzian" -> "Alain Terzian"
-        span = rest
+    span = spans[0].text
     if kind == "number" and focus:  # "12,500" -> "12,500 spectators" when the focus word follows
-        after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[spans[0].end():])
+        after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[spans[0].end:])
         if after and set(terms(after.group(1))) & set(focus):
             words = after.group(1).split()
             span += " " + " ".join(words[:next(i for i, w in enumerate(words) if set(terms(w)) & set(focus)) + 1])
     return span
+
+
+_NOT_NAMES = set(DEMONYMS) | set(MONTHS) | set(WEEKDAYS)  # capitalised, but not the name of who or where
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    text: str
+
+
+def _new_part(match: re.Match, question: str, named: bool) -> _Span | None:
+    """What a matched span adds to the question: without the leading words the question already has, the clause
+    words and titles before a name ("But", "Azerbaijan's Foreign Minister" before "Jeyhun Bayramov"), a possessive
+    ending or closing full stop; None when nothing new is left, or only a nationality or a month ("French", "May")."""
+    given = set(terms(question))
+    words = list(re.finditer(r"\S+", match.group(0)))
+    while words and (words[0].group(0).lower() in _SPAN_NOISE or (named and len(words) > 1 and (
+            set(terms(words[0].group(0))) <= given or _TITLE.fullmatch(words[0].group(0).strip(".,'’"))))):
+        words.pop(0)
+    if not words:
+        return None
+    start, end = match.start() + words[0].start(), match.start() + words[-1].end()
+    text = match.string[start:end]
+    trimmed = re.sub(r"(['’]s|\.)$", "", text) if named else text.rstrip(".,")
+    end -= len(text) - len(trimmed)
+    if not terms(trimmed) or set(terms(trimmed)) <= given or trimmed.lower() in _SPAN_NOISE:
+        return None
+    if named and " " not in trimmed and trimmed.lower() in _NOT_NAMES:
+        return None
+    return _Span(start, end, trimmed)
 
 
 def _in_brackets(text: str, at: int) -> bool:
