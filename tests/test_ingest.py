@@ -165,6 +165,23 @@ def test_index_of_an_earlier_form_of_the_bundled_model_is_rebuilt(one_article, s
     assert open_collections(settings).passages.metadata["embedding_model"] == embedder_from_settings(settings).name
 
 
+def test_asking_an_index_of_an_earlier_form_of_the_model_rebuilds_it_first(one_article, settings_for, tmp_path):
+    """`qa ask`, `qa.ask()` and the app open the index through `ready_engine`: after an upgrade they rebuild it and
+    answer, instead of stopping at the model mismatch."""
+    from qa.answer.engine import ready_engine
+
+    settings = settings_for(one_article, tmp_path / "chroma")
+    ingest(settings)
+    earlier = embedder_from_settings(settings).replaces[0]
+    for collection in (open_collections(settings).passages, open_collections(settings).manifest):
+        collection.modify(metadata={"embedding_model": earlier})
+    said = []
+    answer = ready_engine(settings, said.append).ask("What did Bayramov describe Iran as?")
+    assert any(earlier in line and "rebuilds it" in line for line in said), said
+    assert any(line.startswith("Index built: 1 articles") for line in said), said
+    assert not answer.refused and "friendly neighbor" in answer.text
+
+
 def test_cli_reports_model_mismatch_without_traceback(indexed, monkeypatch, capsys):
     from qa import cli
     from qa.config import get_settings

@@ -349,19 +349,27 @@ def get_engine(settings: Settings | None = None, retrieval: str = "hybrid") -> E
 
 
 def ready_engine(settings: Settings | None = None, announce: Callable[[str], None] | None = None) -> Engine:
-    """The warm engine, with the index built first when it is empty (the first run), as `qa ask` does."""
+    """The warm engine, with the index built first when it is empty (the first run) or was built by an earlier
+    release's form of the bundled embedding model (after an upgrade), as `qa ask` and the app do."""
+    from qa.index import SupersededIndexError
     from qa.ingest import ingest
 
-    engine = get_engine(settings)
-    if not engine.manifest:
-        if announce:
-            announce(f"the index is empty: ingesting {engine.settings.articles_dir} first ...")
-        report = ingest(engine.settings, progress=announce is not None)
-        if announce:
-            for skipped in report.skipped:
-                announce(f"WARNING: skipped {skipped.doc}: {skipped.reason}")
-            announce(report.summary())
+    settings = settings or get_settings()
+    say = announce or (lambda message: None)
+    try:
+        engine = get_engine(settings)
+    except SupersededIndexError as err:
+        say(f"{err} ...")
+        engine = None
+    if engine is None or not engine.manifest:
+        if engine is not None:
+            say(f"The index is empty: building it from {settings.articles_dir} (first run) ...")
+        report = ingest(settings, progress=announce is not None)
+        engine = engine or get_engine(settings)
         engine.refresh()
+        say(f"Index built: {report.summary()}")
+        for skipped in report.skipped:
+            say(f"  skipped {skipped.doc}: {skipped.reason}")
     return engine
 
 

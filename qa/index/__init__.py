@@ -7,7 +7,7 @@ seen by LlamaIndex and Chroma through two adapters and run in worker processes f
 `retrieval` fuses dense passages, dense sentences and BM25 through LlamaIndex.
 
 Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `EmptyIndexError`,
-`ModelMismatchError`, `chroma_client`,
+`ModelMismatchError`, `SupersededIndexError`, `chroma_client`,
 `server_errors`, `close_client`, `drop_index`, `recorded_model`, `move_aside`, `sentences_to_json`, `Control`, `ServerLock`, `LockBusy`,
 `LockLost`, `Embedder`, `MiniLMEmbedder`, `EmbeddingPool`,
 `workers_wanted`, `get_embedder`, `embedder_from_settings`, `LlamaIndexEmbedding`, `MAX_TOKENS`, `TOKENIZER_PATH`,
@@ -19,7 +19,7 @@ from qa._lazy import exports
 __getattr__, __dir__ = exports(__name__, {
     "Retriever": "retrieval", "Retrieved": "retrieval",
     "Collections": "store", "ManifestEntry": "store", "StoreError": "store", "EmptyIndexError": "store",
-    "ModelMismatchError": "store",
+    "ModelMismatchError": "store", "SupersededIndexError": "store",
     "chroma_client": "store", "server_errors": "store", "drop_index": "store", "recorded_model": "store",
     "move_aside": "store",
     "sentences_to_json": "store", "close_client": "store", "DAY_KEY": "store", "day_number": "store",

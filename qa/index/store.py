@@ -39,6 +39,10 @@ class ModelMismatchError(StoreError):
     pass
 
 
+class SupersededIndexError(ModelMismatchError):
+    """The index was built by an earlier release's form of the configured model: the next ingest rebuilds it."""
+
+
 def chroma_client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -243,6 +247,9 @@ class Collections:
             raise StoreError(f"cannot open the index collections '{name}_*': {err}. Run `qa ingest --rebuild`.") from err
         for collection in (self.passages, self.sentences, self.manifest):
             built_with = (collection.metadata or {}).get("embedding_model")
+            if built_with and built_with in getattr(embedder, "replaces", ()):
+                raise SupersededIndexError(f"the index '{name}' was built with {built_with!r}, an earlier form of "
+                                           f"{model!r}: `qa ingest` rebuilds it")
             if built_with and built_with != model:
                 raise ModelMismatchError(
                     f"the index '{name}' was built with the embedding model {built_with!r}, but {model!r} is "

@@ -102,20 +102,13 @@ class Service:
 
     # The engine ---------------------------------------------------------------------------------------------------
     def start(self, announce: Callable[[str], None] = print) -> None:
-        """Open the index; build it first when it is empty (the first run)."""
-        from qa.answer import get_engine
+        """Open the index; build it first when it is empty (the first run) or of an earlier release's model."""
+        from qa.answer.engine import ready_engine
 
         with self._start_lock:
             if self._engine is not None:
                 return
-            engine = get_engine(self.settings)
-            if not engine.manifest:
-                announce(f"The index is empty: building it from {self.settings.articles_dir} (first run) ...")
-                report = ingest(self.settings, progress=True)
-                engine.refresh()
-                announce(f"Index built: {report.summary()}")
-                for skipped in report.skipped:
-                    announce(f"  skipped {skipped.doc}: {skipped.reason}")
+            engine = ready_engine(self.settings, announce)
             try:  # warm the caches, so the first real question is as quick as the rest
                 engine.ask("warm up", mode="extractive")
             except Exception:  # noqa: BLE001 - warming is best effort
