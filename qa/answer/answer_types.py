@@ -122,8 +122,8 @@ def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
     if kind == "number" and focus and len(spans) > 1:
         near = [m for m in spans if set(terms(sentence[m.end:m.end + 30])[:3]) & set(focus)]
         spans = near or spans
-    # A capitalised first word is as likely a common word ("Based on ...", "Instead, ...") as a name.
-    spans = [m for m in spans if not (m.start == 0 and " " not in m.text)]
+    if pattern is _FULL_NAME:  # a capitalised first word is as likely a common word ("Based on ...") as a name
+        spans = [m for m in spans if not (m.start == 0 and " " not in m.text)]
     if kind == "person" and len(spans) > 1:  # a person is named in full; one capitalised word is more often a place
         spans = [m for m in spans if " " in m.text] or spans
     if len(spans) != 1:
