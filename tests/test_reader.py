@@ -13,14 +13,18 @@ import pytest
 
 from qa.answer import follow_up
 from qa.answer.answer_types import asked, counts_focus, short_answer
+from qa.answer.extractive import Candidate
 from qa.answer.reader import (
     ANSWERABILITY_FEATURES,
     MODEL_PATH,
     RANKER_FEATURES,
     LinearModel,
+    Ranked,
+    answerability,
     load_model,
     read,
 )
+from qa.types import Passage, Sentence
 
 
 @pytest.mark.parametrize("question, kind, focus, unit", [
@@ -32,6 +36,9 @@ from qa.answer.reader import (
     ("Which comics inspired the film?", "name", ("comic",), None),
     ("How long is the new bridge?", "number", (), "length"),
     ("How long did the strike last?", "number", (), "duration"),
+    ("How much did the bank pay for the insurer?", "number", (), "money"),
+    ("How much money did the party spend on the campaign?", "number", ("money",), "money"),
+    ("How much did exports grow last year?", "number", (), None),  # an amount, not a sum paid
     ("Why did the talks collapse?", "reason", (), None),
     ("What did the minister say?", None, (), None),
 ])
@@ -64,6 +71,33 @@ def test_a_number_counts_what_was_asked_only_next_to_it():
     length = asked("How long is the border?")
     assert counts_focus("They share a 700-kilometer border.", length)
     assert not counts_focus("They fought a six-week war along the border in 2020.", length)
+
+
+def test_a_sum_of_money_is_what_a_price_question_counts():
+    price = asked("How much did the bank pay for the insurer?")
+    assert counts_focus("The bank paid dollars 2.3bn for the insurer.", price)
+    assert counts_focus("It was sold for £600m last year.", price)
+    assert counts_focus("The deal is worth 5m euros.", price)
+    assert not counts_focus("The bank bought the insurer in 2004 after 3 months of talks.", price)
+
+
+def _candidate(text: str, **signals) -> Candidate:
+    passage = Passage("a.txt", 1, 1, text, (Sentence(0, len(text), 1, 1),))
+    values = dict(dense=0.6, passage_dense=0.6, lexical=0.8, lexical_with_context=0.8, typed=True, rank_score=1.0,
+                  passage_rank=0, time_match=False, fragment=False, focus=0.0, focus_counted=False, short=None,
+                  novelty=0.5, names_found=1.0, lexical_other=0.8, bigrams=0.5, previous_lexical=0.0,
+                  previous_dense=0.0, has_number=True, has_date=False, words=len(text.split()))
+    return Candidate(passage=passage, sentence=passage.sentences[0], index=0, **{**values, **signals})
+
+
+def test_a_price_question_is_refused_when_the_best_sentence_holds_no_sum():
+    question = asked("How much did the bank pay for the insurer?")
+    model = load_model()
+    for text, refused in (("The bank bought the insurer in 2004 after 3 months of talks.", True),
+                          ("The bank paid dollars 2.3bn for the insurer.", False)):
+        best = _candidate(text, focus_counted=counts_focus(text, question))
+        probability = answerability([Ranked(best, 0.9)], question, 0, model)
+        assert (probability == 0.0) == refused, text
 
 
 def _previous(short, quote):

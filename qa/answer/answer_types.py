@@ -83,6 +83,8 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
     """Whether the sentence gives a number of what was asked: one just before the question's focus word ("246,570 ID
     fraud *cases*" for "how many cases"), or one in the unit of the measure asked for ("700-kilometer" for "how
     long is the border")."""
+    if asked.unit == "money":
+        return bool(_MONEY.search(sentence))
     if asked.unit:
         for number in re.finditer(r"\d[\d,.]*", sentence):
             unit = re.match(r"\s?(-?[a-z-]+)", sentence[number.end():], re.I)
@@ -209,7 +211,7 @@ class Asked:
 
     kind: str | None
     focus: tuple[str, ...]
-    unit: str | None = None  # "length", "duration" or "age": "how long is the border" wants kilometres
+    unit: str | None = None  # "length", "duration", "age" or "money": "how long is the border" wants kilometres
 
 
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
@@ -217,7 +219,15 @@ _MEASURES = [
     ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I)),
     ("age", re.compile(r"\bhow old\b", re.I)),
+    # A price, a fee, a sum paid or raised: "how much did X pay for Y" wants an amount of money, not any number.
+    ("money", re.compile(r"\bhow much\b(?:\s+money\b|[^?]*\b(?:pay|paid|cost|costs|spend|spent|sell|sold|raise|raised|"
+                         r"earn|earned|worth|charge|charged|fine|fined|bid|offer|offered|invest|invested|donate|donated|"
+                         r"owe|owed|borrow|borrowed|bill|billed)\b)|\b(?:what|which)\b[^?]*\b(?:price|fee|fine|salary|"
+                         r"wage|budget|sum)\b", re.I)),
 ]
+_MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
+                    r"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?(?:dollars|pounds|euros|yen|yuan|rupees|francs|"
+                    r"manats|rials|pence|cents)\b", re.I)
 _UNITS = {
     "length": re.compile(r"^-?(kilomet|km$|kms$|mile|met(re|er)|feet$|foot$|inch|yard|centimet|cm$)", re.I),
     "duration": re.compile(r"^-?(second|minute|hour|day|week|month|year|decade|centur)", re.I),

@@ -11,7 +11,7 @@ names, standardisation, coefficients; no pickle):
   mentions) and gives the probability that the articles answer the question at all.
 
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
-for a number or a date and the best sentence holds none. The answer's `confidence` is the probability that it is
+for a number, a date or a sum of money and the best sentence holds none. The answer's `confidence` is the probability that it is
 right: that the articles answer, times the ranker's probability that the quoted sentence is the one that does (for a
 refusal: that the articles do not answer). A second sentence is quoted when the ranker rates it almost as high as the
 first (the ratio also chosen on dev).
@@ -32,6 +32,7 @@ from qa.answer.extractive import Candidate
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
 MEASURED = ("number", "date")  # kinds whose answer must be in the best sentence as a number or a date
+MEASURED_IN = ("money",)  # units whose answer must be in the best sentence: "how much did X pay" wants a sum
 
 # The candidate's signals, and the same relative to the best candidate of the question (a sentence is judged against
 # the others retrieved for the same question, which makes the scale of similarities comparable across questions).
@@ -165,6 +166,15 @@ def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) ->
     return np.asarray([[float(values[name]) for name in ANSWERABILITY_FEATURES]])
 
 
+def answerability(ranked: list[Ranked], asked: Asked, unknown_names: int, model: ReaderModel) -> float:
+    """The probability that the articles answer the question; 0 when it wants a number, a date or a sum of money and
+    the best sentence holds none ("how many ...?" and no number: whatever that sentence says, it is not the answer)."""
+    top = ranked[0].candidate
+    if asked.kind in MEASURED and not top.typed or asked.unit in MEASURED_IN and not top.focus_counted:
+        return 0.0
+    return float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
+
+
 def rank(found: list[Candidate], asked: Asked, model: ReaderModel) -> list[Ranked]:
     return ranked_by(found, model.ranker.choice(ranker_rows(found, asked))) if found else []
 
@@ -181,9 +191,7 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     ranked = rank(found, asked, model)
     if not ranked:
         return Verdict([], [], 0.0, 0.0, True)
-    answerable = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
-    if asked.kind in MEASURED and not ranked[0].candidate.typed:
-        answerable = 0.0  # "how many ...?" and the best sentence has no number: whatever it says, not that
+    answerable = answerability(ranked, asked, unknown_names, model)
     confidence = answerable * ranked[0].p
     if answerable < model.refuse_below:  # "the articles do not answer" is right as often as they do not
         return Verdict(ranked, [], answerable, 1.0 - answerable, True)
