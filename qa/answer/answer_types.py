@@ -130,6 +130,8 @@ def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
         spans = [m for m in spans if " " in m.text] or spans
     if len(spans) != 1:
         return None
+    if pattern is _FULL_NAME and not _beside_the_question(spans[0], sentence, question):
+        return None
     span = spans[0].text
     if kind == "number" and focus:  # "12,500" -> "12,500 spectators" when the focus word follows
         after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[spans[0].end:])
@@ -169,6 +171,18 @@ def _new_part(match: re.Match, question: str, named: bool) -> _Span | None:
     if named and " " not in trimmed and trimmed.lower() in _NOT_NAMES:
         return None
     return _Span(start, end, trimmed)
+
+
+def _beside_the_question(span: _Span, sentence: str, question: str, reach: int = 3) -> bool:
+    """Whether a name stands within `reach` words of what the question says (apposition: "Foreign Minister Jeyhun
+    Bayramov", "Bayramov, the foreign minister"), or the sentence repeats none of it. A name further away is more
+    often someone else ("Azerbaijan's foreign minister met his Iranian counterpart, Mohammad Javad Zarif"): no
+    short answer then, rather than a wrong one."""
+    given = set(terms(question))
+    words = list(re.finditer(r"[\w'’-]+", sentence))
+    inside = [i for i, w in enumerate(words) if span.start <= w.start() and w.end() <= span.end]
+    around = [i for i, w in enumerate(words) if not span.start <= w.start() < span.end and set(terms(w.group(0))) & given]
+    return not inside or not around or min(abs(a - i) for a in around for i in inside) <= reach
 
 
 def _in_brackets(text: str, at: int) -> bool:
