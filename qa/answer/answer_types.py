@@ -181,7 +181,8 @@ def _beside_the_question(span: _Span, sentence: str, question: str, reach: int =
     given = set(terms(question))
     words = list(re.finditer(r"[\w'’-]+", sentence))
     inside = [i for i, w in enumerate(words) if span.start <= w.start() and w.end() <= span.end]
-    around = [i for i, w in enumerate(words) if not span.start <= w.start() < span.end and set(terms(w.group(0))) & given]
+    around = [i for i, w in enumerate(words)
+              if not span.start <= w.start() < span.end and set(terms(w.group(0))) & given]
     return not inside or not around or min(abs(a - i) for a in around for i in inside) <= reach
 
 

@@ -11,10 +11,10 @@ names, standardisation, coefficients; no pickle):
   mentions) and gives the probability that the articles answer the question at all.
 
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
-for a number, a date or a sum of money and the best sentence holds none. The answer's `confidence` is the probability that it is
-right: that the articles answer, times the ranker's probability that the quoted sentence is the one that does (for a
-refusal: that the articles do not answer). A second sentence is quoted when the ranker rates it almost as high as the
-first (the ratio also chosen on dev).
+for a number, a date or a sum of money and the best sentence holds none. The answer's `confidence` is the
+probability that it is right: that the articles answer, times the ranker's probability that the quoted sentence is
+the one that does (for a refusal: that the articles do not answer). A second sentence is quoted when the ranker
+rates it almost as high as the first (the ratio also chosen on dev).
 """
 
 from __future__ import annotations
