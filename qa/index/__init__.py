@@ -3,12 +3,13 @@
 `store` opens the three collections of an index (passages, sentences, manifest) embedded or on a Chroma server;
 `control` holds, on a Chroma server, the ingest lock (a renewed lease) and the index version that readers watch;
 `embedding` is the offline MiniLM model (or OpenAI's), run with int8 arithmetic (`int8_model` derives that form once),
-seen by LlamaIndex and Chroma through two adapters and run in worker processes for large ingests (`embedding_pool`); `lexical` is the one word normalisation for BM25 and scoring;
+seen by LlamaIndex and Chroma through two adapters and run in worker processes for large ingests (`embedding_pool`);
+`lexical` is the one word normalisation for BM25 and scoring;
 `retrieval` fuses dense passages, dense sentences and BM25 through LlamaIndex.
 
 Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`, `EmptyIndexError`,
 `ModelMismatchError`, `SupersededIndexError`, `chroma_client`,
-`server_errors`, `close_client`, `drop_index`, `recorded_model`, `move_aside`, `sentences_to_json`, `Control`, `ServerLock`, `LockBusy`,
+`server_errors`, `close_client`, `drop_index`, `move_aside`, `sentences_to_json`, `Control`, `ServerLock`, `LockBusy`,
 `LockLost`, `Embedder`, `MiniLMEmbedder`, `EmbeddingPool`,
 `workers_wanted`, `get_embedder`, `embedder_from_settings`, `LlamaIndexEmbedding`, `MAX_TOKENS`, `TOKENIZER_PATH`,
 `Vocabulary`, `terms`, `names`, `STOPWORDS`, `DEMONYMS`, `DAY_KEY`, `day_number`, `DocFilter`.
@@ -20,8 +21,7 @@ __getattr__, __dir__ = exports(__name__, {
     "Retriever": "retrieval", "Retrieved": "retrieval",
     "Collections": "store", "ManifestEntry": "store", "StoreError": "store", "EmptyIndexError": "store",
     "ModelMismatchError": "store", "SupersededIndexError": "store",
-    "chroma_client": "store", "server_errors": "store", "drop_index": "store", "recorded_model": "store",
-    "move_aside": "store",
+    "chroma_client": "store", "server_errors": "store", "drop_index": "store", "move_aside": "store",
     "sentences_to_json": "store", "close_client": "store", "DAY_KEY": "store", "day_number": "store",
     "DocFilter": "retrieval",
     "Control": "control", "ServerLock": "control", "LockBusy": "control", "LockLost": "control",

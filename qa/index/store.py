@@ -42,6 +42,11 @@ class ModelMismatchError(StoreError):
 class SupersededIndexError(ModelMismatchError):
     """The index was built by an earlier release's form of the configured model: the next ingest rebuilds it."""
 
+    def __init__(self, name: str, built_with: str, model: str) -> None:
+        super().__init__(f"the index '{name}' was built with {built_with!r}, an earlier form of {model!r}: "
+                         "`qa ingest` rebuilds it")
+        self.built_with, self.model = built_with, model
+
 
 def chroma_client(settings: Settings):
     import chromadb
@@ -248,8 +253,7 @@ class Collections:
         for collection in (self.passages, self.sentences, self.manifest):
             built_with = (collection.metadata or {}).get("embedding_model")
             if built_with and built_with in getattr(embedder, "replaces", ()):
-                raise SupersededIndexError(f"the index '{name}' was built with {built_with!r}, an earlier form of "
-                                           f"{model!r}: `qa ingest` rebuilds it")
+                raise SupersededIndexError(name, built_with, model)
             if built_with and built_with != model:
                 raise ModelMismatchError(
                     f"the index '{name}' was built with the embedding model {built_with!r}, but {model!r} is "
@@ -322,15 +326,6 @@ def get_all(collection, include: list[str]) -> dict[str, list]:
             got[key].extend(page[key])
         if len(page["ids"]) < PAGE:
             return got
-
-
-def recorded_model(client, name: str) -> str | None:
-    """The embedding model the index `name` was built with, or None when it has no passages collection yet."""
-    try:
-        collection = client.get_collection(f"{name}_passages")
-    except Exception:  # absent: nothing recorded
-        return None
-    return (collection.metadata or {}).get("embedding_model")
 
 
 def drop_index(client, name: str) -> None:

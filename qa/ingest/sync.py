@@ -37,13 +37,13 @@ from qa.index import (
     MiniLMEmbedder,
     ServerLock,
     StoreError,
+    SupersededIndexError,
     chroma_client,
     close_client,
     day_number,
     drop_index,
     embedder_from_settings,
     move_aside,
-    recorded_model,
     sentences_to_json,
     server_errors,
     workers_wanted,
@@ -187,17 +187,19 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None, clie
     articles_dir = settings.articles_dir
     embedder = embedder_from_settings(settings)
     client = client or _open_for_ingest(settings, rebuild, relock)
-    built_with = recorded_model(client, settings.collection)
-    if not rebuild and built_with in getattr(embedder, "replaces", ()):
-        # An earlier release's form of the same model: its vectors are close to, not the same as, this one's, and
-        # questions are embedded by this one, so the index is built again rather than refused (ModelMismatchError).
-        log.warning("the index was built with %s, an earlier form of %s: rebuilding it", built_with, embedder.name)
-        rebuild = True
+    collections = None
+    if not rebuild:
+        try:
+            collections = Collections(client, settings.collection, embedder)
+        except SupersededIndexError as err:
+            # An earlier release's form of the same model: its vectors are close to, not the same as, this one's,
+            # and questions are embedded by this one, so the index is built again rather than refused.
+            log.warning("the index was built with %s, an earlier form of %s: rebuilding it", err.built_with, err.model)
+            rebuild = True
     if rebuild:
         guard()
         drop_index(client, settings.collection)
-    collections = Collections(client, settings.collection, embedder)
-    if rebuild:
+        collections = Collections(client, settings.collection, embedder)
         publish()  # readers reopen the new, empty collections instead of failing on the dropped ones
     manifest = collections.read_manifest()
 
