@@ -229,10 +229,8 @@ class Retriever:
         key = (self._fingerprint, only)
         if key not in self._masks:
             tables = self.tables
-            first = only.first.isoformat() if only.first else ""
-            last = only.last.isoformat() if only.last else "9999"
             keep = {pid for pid, meta in tables.metadata.items()
-                    if meta.get("published") and first <= meta["published"] <= last}
+                    if meta.get("published") and only.covers(date.fromisoformat(meta["published"]))}
             corpus = tables.bm25.corpus if tables.bm25 is not None else []
             if len(self._masks) >= 8:
                 self._masks.clear()
