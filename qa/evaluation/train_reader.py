@@ -28,11 +28,11 @@ and the solver is deterministic.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import statistics
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +49,7 @@ REGULARISATION = 1.0  # sklearn's C for the answerability model, the inverse str
 RANKER_L2 = 0.001  # the ranker's L2 penalty per question (5-fold cross-validation on train and dev: 0.001-0.01 best)
 
 
-@dataclass
+@dataclasses.dataclass
 class Example:
     """One question's evidence, as the reader sees it, with the labels of its sentences."""
 
@@ -237,8 +237,6 @@ def choose_threshold(examples: list[Example], ranker, answerability) -> float:
 def choose_ratio(examples: list[Example], model) -> float:
     """The share of the best sentence's probability at which a second sentence is quoted: the best fact recall
     while the median answer stays within MAX_MEDIAN_WORDS (1.01: never)."""
-    import dataclasses
-
     best_ratio, best_facts = 1.01, -1.0
     for ratio in (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):
         metrics = evaluate(examples, dataclasses.replace(model, second_ratio=ratio))
@@ -247,17 +245,21 @@ def choose_ratio(examples: list[Example], model) -> float:
     return best_ratio
 
 
-def train(bbc: Path, work: Path) -> tuple[object, dict]:
+def fit_reader(fit_on: list[Example], choose_on: list[Example]):
+    """The ranker and answerability model fitted on `fit_on`, the refusal threshold and then the second-sentence
+    ratio chosen on `choose_on`."""
     from qa.answer.reader import ReaderModel
 
+    ranker, answerability = fit_ranker(fit_on), fit_answerability(fit_on)
+    model = ReaderModel(ranker, answerability, choose_threshold(choose_on, ranker, answerability), 1.01)
+    return dataclasses.replace(model, second_ratio=choose_ratio(choose_on, model))
+
+
+def train(bbc: Path, work: Path) -> tuple[object, dict]:
     found = engines(bbc, work)
     train_set = [e for corpus, sets in TRAIN.items() for e in collect(corpus, sets, found[corpus])]
     dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
-    ranker = fit_ranker(train_set)
-    answerability = fit_answerability(train_set)
-    threshold = choose_threshold(dev_set, ranker, answerability)
-    model = ReaderModel(ranker, answerability, threshold, 1.01)
-    model = ReaderModel(ranker, answerability, threshold, choose_ratio(dev_set, model))
+    model = fit_reader(train_set, dev_set)
     about = {
         "command": "python -m qa.evaluation.train_reader",
         "train": {corpus: list(sets) for corpus, sets in TRAIN.items()},
@@ -272,16 +274,12 @@ def cross_validate(bbc: Path, work: Path) -> dict:
     """The reader's metrics on questions it was not fitted on: 5 folds of the train and dev questions (by question id);
     each fold is read by a ranker and answerability model fitted on the other four, with the threshold and the
     second-sentence ratio chosen on those four."""
-    from qa.answer.reader import ReaderModel
-
     found = engines(bbc, work)
     pool = [e for split in (TRAIN, DEV) for corpus, sets in split.items() for e in collect(corpus, sets, found[corpus])]
     held_out: dict[str, list] = {corpus: [] for corpus in TRAIN}
     for fold in range(FOLDS):
         fitting = [e for e in pool if fold_of(e.id) != fold]
-        ranker, answerability = fit_ranker(fitting), fit_answerability(fitting)
-        model = ReaderModel(ranker, answerability, choose_threshold(fitting, ranker, answerability), 1.01)
-        model = ReaderModel(ranker, answerability, model.refuse_below, choose_ratio(fitting, model))
+        model = fit_reader(fitting, fitting)
         for e in pool:
             if fold_of(e.id) == fold:
                 held_out[e.corpus].append((e, model))
