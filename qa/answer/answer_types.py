@@ -117,20 +117,21 @@ def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
     pattern = _SHORT_KINDS.get(kind or "")
     if pattern is None:
         return None
+    named = pattern is _FULL_NAME
     spans = [span for m in pattern.finditer(sentence) if not _in_brackets(sentence, m.start())
-             and (span := _new_part(m, question, named=pattern is _FULL_NAME))]
+             and (span := _new_part(m, question, named))]
     if kind == "number" and asked.unit and len(spans) > 1:
         spans = [m for m in spans if counts_focus(m.text, asked)] or spans
     if kind == "number" and focus and len(spans) > 1:
         near = [m for m in spans if set(terms(sentence[m.end:m.end + 30])[:3]) & set(focus)]
         spans = near or spans
-    if pattern is _FULL_NAME:  # a capitalised first word is as likely a common word ("Based on ...") as a name
+    if named:  # a capitalised first word is as likely a common word ("Based on ...") as a name
         spans = [m for m in spans if not (m.start == 0 and " " not in m.text)]
     if kind == "person" and len(spans) > 1:  # a person is named in full; one capitalised word is more often a place
         spans = [m for m in spans if " " in m.text] or spans
     if len(spans) != 1:
         return None
-    if pattern is _FULL_NAME and not _beside_the_question(spans[0], sentence, question):
+    if named and not _beside_the_question(spans[0], sentence, question):
         return None
     span = spans[0].text
     if kind == "number" and focus:  # "12,500" -> "12,500 spectators" when the focus word follows
