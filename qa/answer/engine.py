@@ -165,7 +165,9 @@ class Engine:
         found = self.evidence(question, top_k=top_k, history=history, mode=mode, explicit=explicit)
         retrieved, scope = found.retrieved, found.scope
         retrieved_at = time.perf_counter()
-        verdict = reader.read(found.candidates, found.asked, found.unknown_names)
+        model = reader.load_model()
+        verdict = reader.read(found.candidates, found.asked, found.unknown_names, model,
+                              reader.pair_scores_for(found.question, model))
         probability = {id(r.candidate): r.p for r in verdict.ranked}
         readings = [] if verdict.refused else changes.differing(
             [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,

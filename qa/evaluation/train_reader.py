@@ -11,18 +11,23 @@ when it holds every fact the question requires (the same fact in a copied articl
    answer: softmax likelihood of the answering sentences, L2-penalised, SciPy's L-BFGS), is fitted on the answerable
    train questions; it chose the answering sentence more often than a pointwise or pairwise logistic regression or
    LightGBM's lambdarank in 5-fold cross-validation on the train and dev questions (docs/evaluation.md);
-2. the answerability model, a logistic regression over a question's ranked list, is fitted on all train questions,
+2. the pair reader (qa/answer/pair_reader.py, qa/evaluation/pair_training.py; needs PyTorch, the `train` extra):
+   low-rank additions to MiniLM's weights and a head, fitted on the answerable train questions to tell each answering
+   sentence from the sentences the ranker rates highest that do not answer; written to qa/answer/pair_reader.npz;
+3. the answerability model, a logistic regression over a question's ranked list, is fitted on all train questions,
    each ranked by a ranker fitted without it (5 folds), so that it sees rankings as they are on new questions; its
    label is "the articles answer the question" (it separated answerable from unanswerable questions better, AUC
    0.81 against 0.75 in cross-validation, than the label "the best sentence is right");
-3. on dev: the refusal threshold that best separates unanswerable from answerable questions (refusals of
+4. on dev: the refusal threshold that best separates unanswerable from answerable questions (refusals of
    unanswerable minus refusals of answerable) while refusing at most 10% of answerable ones, counting the refusals
-   of the reader's rules (a number, date or sum asked for and none in the best sentence) too, and the share of the
-   first sentence's probability at which a second sentence is quoted (best fact recall while the median answer
-   stays within 35 words).
+   of the reader's rules (a number, date or sum asked for and none in the best sentence) too; then when a second
+   sentence is quoted: the share of the first sentence's probability it needs and the most words the two may have
+   (best fact recall while the median answer stays within 35 words on each corpus).
 
-Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question id
-and the solver is deterministic.
+Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question id,
+the solvers are deterministic and the pair reader is fitted with fixed seeds and threads (about 3 minutes on 2 cores).
+`--cross-validate` fits everything anew for each of 5 folds (about 15 minutes) and reports the reader with and
+without the pair reader.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ DEV = {"bundled": ("articles2-dev.jsonl",), "bbc": ("bbc2-dev.jsonl",)}
 FOLDS = 5
 MAX_FALSE_REFUSALS = 0.10
 MAX_MEDIAN_WORDS = 35  # answers stay short: a second sentence is quoted only while the median answer is this long
+SECOND_WITHIN_WORDS = (35, 45, 55, 10_000)  # the limits on two quoted sentences' words tried on dev (10,000: none)
 REGULARISATION = 1.0  # sklearn's C for the answerability model, the inverse strength of its L2 penalty
 RANKER_L2 = 0.001  # the ranker's L2 penalty per question (5-fold cross-validation on train and dev: 0.001-0.01 best)
 
@@ -54,6 +60,7 @@ class Example:
     """One question's evidence, as the reader sees it, with the labels of its sentences."""
 
     id: str
+    question: str  # as the engine read it (cleaned)
     corpus: str
     answerable: bool
     must: tuple[tuple[str, ...], ...]
@@ -95,7 +102,8 @@ def collect(corpus: str, sets: tuple[str, ...], engine) -> list[Example]:
         for q in load_questions(QUESTIONS / name):
             evidence = engine.evidence(clean_question(q.question))
             labels = np.asarray([holds_answer(c, q, quotes[q.id]) for c in evidence.candidates], dtype=float)
-            examples.append(Example(q.id, corpus, q.answerable, q.must, evidence.asked, evidence.candidates,
+            examples.append(Example(q.id, evidence.question, corpus, q.answerable, q.must, evidence.asked,
+                                    evidence.candidates,
                                     evidence.unknown_names, ranker_rows(evidence.candidates, evidence.asked), labels))
     return examples
 
@@ -188,7 +196,33 @@ def _facts_found(text: str, must) -> float:
     return sum(any(m.lower() in text.lower() for m in group) for group in must) / len(must) if must else 0.0
 
 
-def evaluate(examples: list[Example], model) -> dict:
+class PairScoresOf:
+    """A pair reader's scores of the examples' candidates, each pair read once (choosing reads them many times)."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self.known: dict[tuple[str, int], float] = {}
+
+    def __call__(self, example: Example):
+        def scores(found: list) -> np.ndarray:
+            missing = [c for c in found if (example.id, id(c)) not in self.known]
+            if missing:
+                for c, score in zip(missing, self.reader.scores(example.question, [c.text for c in missing])):
+                    self.known[(example.id, id(c))] = float(score)
+            return np.asarray([self.known[(example.id, id(c))] for c in found])
+        return scores
+
+
+def shown_text(chosen: list) -> str:
+    """The answer's text as the engine writes it (qa/answer/engine.py): the short answer, then the quotes with their
+    markers, so that the length limit holds for what a user reads."""
+    from qa.answer.extractive import answer_text, citations_for
+
+    text = answer_text(citations_for(chosen, lambda doc: (doc, None, None)), None)
+    return f"{chosen[0].short} — {text}" if chosen[0].short else text
+
+
+def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) -> dict:
     """What the reader does on these questions: top-1, fact recall, refusals, answer length."""
     from qa.answer.reader import read
 
@@ -196,7 +230,7 @@ def evaluate(examples: list[Example], model) -> dict:
     unanswerable = [e for e in examples if not e.answerable]
     facts, words, top1, false_refusals, refusals = [], [], 0, 0, 0
     for e in examples:
-        verdict = read(e.candidates, e.asked, e.unknown_names, model)
+        verdict = read(e.candidates, e.asked, e.unknown_names, model, pairs(e) if pairs else None)
         if e.answerable:
             top1 += _best_is_right(e, verdict.ranked)
             false_refusals += verdict.refused
@@ -204,7 +238,7 @@ def evaluate(examples: list[Example], model) -> dict:
         else:
             refusals += verdict.refused
         if not verdict.refused:
-            words.append(sum(len(c.text.split()) for c in verdict.chosen))
+            words.append(len(shown_text(verdict.chosen).split()))
     return {
         "questions": len(examples), "top1": round(top1 / max(len(answerable), 1), 3),
         "facts": round(sum(facts) / max(len(facts), 1), 3),
@@ -214,15 +248,16 @@ def evaluate(examples: list[Example], model) -> dict:
     }
 
 
-def choose_threshold(examples: list[Example], ranker, answerability) -> float:
+def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float:
     """The refusal threshold, over the probabilities the reader acts on (its rules included: a question refused by
     them counts within the false-refusal budget)."""
-    from qa.answer.reader import ReaderModel
-    from qa.answer.reader import answerability as probability
+    from qa.answer.reader import answerability, rank
 
-    model = ReaderModel(ranker, answerability, 0.0, 1.01)
-    scored = [(probability(order, e.asked, e.unknown_names, model) if (order := ranked(e, ranker)) else 0.0,
-               e.answerable) for e in examples]
+    scored = []
+    for e in examples:
+        alone, ranked = rank(e.candidates, e.asked, model, pairs(e) if pairs else None)
+        scored.append((answerability(alone, ranked[0].candidate, e.asked, e.unknown_names, model) if ranked else 0.0,
+                       e.answerable))
     answerable = sum(a for _, a in scored)
     unanswerable = len(scored) - answerable
     best, best_gain = 0.0, -1.0
@@ -234,61 +269,111 @@ def choose_threshold(examples: list[Example], ranker, answerability) -> float:
     return best
 
 
-def choose_ratio(examples: list[Example], model) -> float:
-    """The share of the best sentence's probability at which a second sentence is quoted: the best fact recall
-    while the median answer stays within MAX_MEDIAN_WORDS (1.01: never)."""
-    best_ratio, best_facts = 1.01, -1.0
-    for ratio in (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):
-        metrics = evaluate(examples, dataclasses.replace(model, second_ratio=ratio))
-        if metrics["facts"] > best_facts and metrics["median_words"] <= MAX_MEDIAN_WORDS:
-            best_ratio, best_facts = ratio, metrics["facts"]
-    return best_ratio
+def choose_second(examples: list[Example], model, pairs: PairScoresOf | None = None):
+    """When a second sentence is quoted: the share of the best sentence's probability it needs and the most words
+    the two may have together, for the best fact recall while the median answer stays within MAX_MEDIAN_WORDS on each
+    corpus (ratio 1.01: never). On each: the bundled articles' sentences are longer than the BBC's, and a limit met on
+    the mix could be missed on either."""
+    corpora = sorted({e.corpus for e in examples})
+    best, best_facts = dataclasses.replace(model, second_ratio=1.01), -1.0
+    for words in SECOND_WITHIN_WORDS:
+        for ratio in (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1):
+            candidate = dataclasses.replace(model, second_ratio=ratio, second_within_words=words)
+            facts = evaluate(examples, candidate, pairs)["facts"]
+            longest = max(evaluate([e for e in examples if e.corpus == c], candidate, pairs)["median_words"]
+                          for c in corpora)
+            if facts > best_facts and longest <= MAX_MEDIAN_WORDS:
+                best, best_facts = candidate, facts
+    return best
 
 
-def fit_reader(fit_on: list[Example], choose_on: list[Example]):
-    """The ranker and answerability model fitted on `fit_on`, the refusal threshold and then the second-sentence
-    ratio chosen on `choose_on`."""
+def pair_groups(examples: list[Example], ranker) -> list[tuple[str, list[str], list[str]]]:
+    """What the pair reader learns from: each answerable question with its answering sentences and the sentences
+    the ranker rates highest that do not answer, best first."""
+    groups = []
+    for e in examples:
+        if not e.answerable or not e.labels.any():
+            continue
+        answering = {id(c) for c, label in zip(e.candidates, e.labels) if label}
+        answers = [c.text for c in e.candidates if id(c) in answering]
+        wrong = [r.candidate.text for r in ranked(e, ranker) if id(r.candidate) not in answering]
+        groups.append((e.question, answers, wrong))
+    return groups
+
+
+def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, model_folder: Path | None = None):
+    """The ranker, the pair reader (written to `adapters`) and the answerability model fitted on `fit_on`; on
+    `choose_on`, the refusal threshold, then when to quote a second sentence. Returns the reader, the same ranker and
+    answerability model reading without the pair reader (with a threshold and second-sentence rule chosen for them),
+    and the pair scores. `model_folder`: where the merged pair reader is kept (default: the model cache)."""
+    from qa.answer.pair_reader import PairReader
     from qa.answer.reader import ReaderModel
+    from qa.evaluation import pair_training
+    from qa.index.embedding import file_sha256
 
     ranker, answerability = fit_ranker(fit_on), fit_answerability(fit_on)
-    model = ReaderModel(ranker, answerability, choose_threshold(choose_on, ranker, answerability), 1.01)
-    return dataclasses.replace(model, second_ratio=choose_ratio(choose_on, model))
+    pair_training.save(pair_training.fit(pair_groups(fit_on, ranker), log=_log), adapters)
+    pairs = PairScoresOf(PairReader(adapters, model_folder))
+    both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters))
+    chosen = []
+    for model in (both, dataclasses.replace(both, pair_sha256="")):
+        model = dataclasses.replace(model, refuse_below=choose_threshold(choose_on, model, pairs))
+        chosen.append(choose_second(choose_on, model, pairs))
+    return chosen[0], chosen[1], pairs
 
 
-def train(bbc: Path, work: Path) -> tuple[object, dict]:
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def train(bbc: Path, work: Path, adapters: Path) -> tuple[object, dict]:
+    from qa.evaluation import pair_training
+
     found = engines(bbc, work)
     train_set = [e for corpus, sets in TRAIN.items() for e in collect(corpus, sets, found[corpus])]
     dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
-    model = fit_reader(train_set, dev_set)
+    model, alone, pairs = fit_reader(train_set, dev_set, adapters)
+    on_dev = lambda m, corpus: evaluate([e for e in dev_set if e.corpus == corpus], m, pairs)  # noqa: E731
     about = {
         "command": "python -m qa.evaluation.train_reader",
         "train": {corpus: list(sets) for corpus, sets in TRAIN.items()},
         "dev": {corpus: list(sets) for corpus, sets in DEV.items()},
         "train_questions": len(train_set),
-        "dev_metrics": {corpus: evaluate([e for e in dev_set if e.corpus == corpus], model) for corpus in DEV},
+        "pair_reader": {"rank": pair_training.RANK, "alpha": pair_training.ALPHA, "group": pair_training.GROUP,
+                        "epochs": pair_training.EPOCHS, "learning_rate": pair_training.LEARNING_RATE,
+                        "seed": pair_training.SEED},
+        "dev_metrics": {corpus: on_dev(model, corpus) for corpus in DEV},
+        "dev_metrics_ranker_alone": {corpus: on_dev(alone, corpus) for corpus in DEV},
     }
     return model, about
 
 
 def cross_validate(bbc: Path, work: Path) -> dict:
-    """The reader's metrics on questions it was not fitted on: 5 folds of the train and dev questions (by question id);
-    each fold is read by a ranker and answerability model fitted on the other four, with the threshold and the
-    second-sentence ratio chosen on those four."""
+    """The reader's metrics on questions it was not fitted on: 5 folds of the train and dev questions (by question
+    id); each fold is read by a reader fitted on the other four, with the threshold and the second-sentence rule
+    chosen on those four. Reports the reader, and the same ranker without the pair reader, over the same folds."""
+    import tempfile
+
     found = engines(bbc, work)
     pool = [e for split in (TRAIN, DEV) for corpus, sets in split.items() for e in collect(corpus, sets, found[corpus])]
-    held_out: dict[str, list] = {corpus: [] for corpus in TRAIN}
-    for fold in range(FOLDS):
-        fitting = [e for e in pool if fold_of(e.id) != fold]
-        model = fit_reader(fitting, fitting)
-        for e in pool:
-            if fold_of(e.id) == fold:
-                held_out[e.corpus].append((e, model))
-    return {corpus: evaluate_each(rows) for corpus, rows in held_out.items()}
+    held_out: dict[str, dict[str, list]] = {"reader": {c: [] for c in TRAIN}, "ranker_alone": {c: [] for c in TRAIN}}
+    with tempfile.TemporaryDirectory() as folder:
+        for fold in range(FOLDS):
+            fitting = [e for e in pool if fold_of(e.id) != fold]
+            # The fold's pair reader and its merged model live in the temporary folder, not in the model cache.
+            model, alone, pairs = fit_reader(fitting, fitting, Path(folder) / f"pair_reader-{fold}.npz", Path(folder))
+            for e in pool:
+                if fold_of(e.id) == fold:
+                    held_out["reader"][e.corpus].append((e, model, pairs))
+                    held_out["ranker_alone"][e.corpus].append((e, alone, pairs))
+            _log(f"fold {fold + 1}/{FOLDS} done")
+    return {name: {corpus: evaluate_each(rows) for corpus, rows in by_corpus.items()}
+            for name, by_corpus in held_out.items()}
 
 
 def evaluate_each(rows: list) -> dict:
     """`evaluate` over questions that each carry their own model."""
-    parts = [(evaluate([e], model), e) for e, model in rows]
+    parts = [(evaluate([e], model, pairs), e) for e, model, pairs in rows]
     answerable = [m for m, e in parts if e.answerable]
     unanswerable = [m for m, e in parts if not e.answerable]
     mean = lambda xs: round(sum(xs) / max(len(xs), 1), 3)  # noqa: E731
@@ -298,6 +383,7 @@ def evaluate_each(rows: list) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from qa.answer.pair_reader import ADAPTERS_PATH
     from qa.answer.reader import MODEL_PATH
 
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.train_reader", description=__doc__.split("\n\n")[0])
@@ -306,6 +392,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "store" / "chroma-train",
                         help="where the two indexes are built")
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="the model file to write")
+    parser.add_argument("--pair-out", type=Path, default=ADAPTERS_PATH, help="the pair reader's weights to write")
     parser.add_argument("--cross-validate", action="store_true",
                         help="report 5-fold cross-validation on the train and dev questions instead of fitting")
     args = parser.parse_args(argv)
@@ -315,10 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.cross_validate:
         print(json.dumps(cross_validate(args.bbc, args.work), indent=1))
         return 0
-    model, about = train(args.bbc, args.work)
+    model, about = train(args.bbc, args.work, args.pair_out)
     args.out.write_text(json.dumps(model.to_json(about), indent=1) + "\n", encoding="utf-8")
     print(json.dumps(about["dev_metrics"], indent=1))
-    print(f"wrote {args.out}")
+    print(f"wrote {args.out} and {args.pair_out}")
     return 0
 
 

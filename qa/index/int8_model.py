@@ -16,11 +16,19 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
+from typing import Callable
 
 from qa.index.embedding import file_sha256
 
 RECIPE = 1  # part of the cached file's name: a change of the steps below never loads an older result
+# The word-embedding table (30,522 x 384 float32, 47 MB) is looked up, not multiplied, so quantisation leaves it as it
+# is, and no adaptation changes it: every session of the process (the embedder's, the pair reader's) reads one copy,
+# memory-mapped, of which only the rows of the tokens seen are ever read in.
+WORD_TABLE = "inner.embeddings.word_embeddings.weight"
+_tables: dict[Path, object] = {}
+_tables_lock = threading.Lock()
 
 
 def cache_dir() -> Path:
@@ -41,17 +49,29 @@ def _writable(folder: Path) -> Path:
         return fallback
 
 
-def int8_model(source: Path, source_sha256: str) -> Path:
-    """The int8-arithmetic model derived from `source` (whose sha256 the caller has checked), made if missing."""
+def int8_model(source: Path, source_sha256: str, adapt: Callable[[object], None] | None = None,
+               adapted_by: str = "", folder: Path | None = None) -> Path:
+    """The int8-arithmetic model derived from `source` (whose sha256 the caller has checked), made if missing.
+
+    `adapt`, when given, changes the float32 model (an `onnx.ModelProto`) in place before it is quantised: the pair
+    reader adds its fitted weights this way. `adapted_by` names what it adds (a checksum), so that each adaptation
+    has its own cached file. `folder`: where to keep it, instead of the cache."""
     import onnxruntime as ort
 
-    target = _writable(cache_dir()) / f"minilm-int8-dynamic-{source_sha256[:16]}-ort{ort.__version__}-r{RECIPE}.onnx"
+    kind = f"minilm-int8-dynamic{'-' + adapted_by[:16] if adapted_by else ''}"
+    target = _writable(folder or cache_dir()) / f"{kind}-{source_sha256[:16]}-ort{ort.__version__}-r{RECIPE}.onnx"
     checksum = target.with_suffix(".sha256")
     if target.exists() and checksum.exists() and checksum.read_text().strip() == file_sha256(target):
         return target
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         unpacked = Path(work) / "float32.onnx"
         _unpack(source, unpacked)
+        if adapt is not None:
+            import onnx
+
+            model = onnx.load(unpacked)
+            adapt(model)
+            onnx.save(model, unpacked)
         made = Path(work) / target.name
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -84,3 +104,38 @@ def _unpack(source: Path, out: Path) -> None:
     options.optimized_model_filepath = str(out)
     ort.InferenceSession(str(source), options, providers=["CPUExecutionProvider"])
 
+
+def open_session(computing: Path, threads: int, tables_from: Path):
+    """An onnxruntime session of a derived model, with the WORD_TABLE of the derived model `tables_from` in place of
+    its own copy."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_initializer(WORD_TABLE, _word_table(tables_from))
+    return ort.InferenceSession(str(computing), options, providers=["CPUExecutionProvider"])
+
+
+def _word_table(model: Path):
+    """`model`'s WORD_TABLE as an onnxruntime value over a memory-mapped .npy file beside it (written once, checked
+    against its sha256 like the model)."""
+    with _tables_lock:
+        if model not in _tables:
+            import numpy as np
+            import onnxruntime as ort
+
+            table = model.with_suffix(".words.npy")
+            checksum = table.with_suffix(".sha256")
+            if not (table.exists() and checksum.exists() and checksum.read_text().strip() == file_sha256(table)):
+                import onnx
+                from onnx import numpy_helper
+
+                initializers = onnx.load(model).graph.initializer
+                (array,) = [numpy_helper.to_array(i) for i in initializers if i.name == WORD_TABLE]
+                with tempfile.NamedTemporaryFile(dir=table.parent, suffix=".npy", delete=False) as fh:
+                    np.save(fh, array)
+                os.replace(fh.name, table)
+                checksum.write_text(file_sha256(table) + "\n")
+            _tables[model] = ort.OrtValue.ortvalue_from_numpy(np.load(table, mmap_mode="r"))
+        return _tables[model]

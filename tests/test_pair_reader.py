@@ -1,0 +1,85 @@
+"""The pair reader (qa/answer/pair_reader.py): MiniLM reading a question and a sentence together, as it ships.
+
+Its effect on answers is measured on the question sets (docs/evaluation.md); these tests pin what it must do on
+sentences written for them (none from the question sets): prefer the sentence that answers to the one that only
+mentions the question's subject, score each pair on its own, and refuse weights it was not fitted with.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import numpy as np
+import pytest
+
+from qa.answer.pair_reader import ADAPTERS_PATH, LAYERS, PRODUCTS, PairReader, load_adapters, pair_reader
+from qa.answer.reader import load_model
+from qa.index.embedding import ModelIntegrityError, file_sha256
+
+# (question, a sentence that answers it, a sentence on the same subject that does not)
+ANSWERS_AND_MENTIONS = [
+    ("Who is the chief executive of the brewery?",
+     "Anna Berg, the brewery's chief executive, said the plant would close.",
+     "The brewery's chief executive met union leaders on Monday to discuss the plant."),
+    ("How many people attended the concert?",
+     "About 40,000 people attended the concert in the city park.",
+     "People who attended the concert praised the band's new songs."),
+    ("When did the factory open?",
+     "The factory opened in March 1998 with 200 workers.",
+     "The factory is one of the largest employers in the region."),
+    ("Where will the summit be held?",
+     "The summit will be held in Lisbon next spring.",
+     "Leaders at the summit are expected to discuss trade."),
+]
+WHY = ("Why did the airline cancel its flights?",
+       "The airline cancelled its flights because air traffic controllers went on strike.",
+       "The airline cancelled 40 flights on Tuesday, its spokesman said.")
+
+
+def test_the_answering_sentence_outscores_the_one_that_only_mentions_the_subject():
+    reader = pair_reader()
+    for question, answer, mention in ANSWERS_AND_MENTIONS:
+        answer_score, mention_score = reader.scores(question, [answer, mention])
+        assert answer_score > mention_score, question
+
+
+@pytest.mark.xfail(strict=True, reason="known weakness of this release: for a why-question, a sentence that repeats "
+                   "more of the question's words outscores the one with the reason (3.58 against 3.27)")
+def test_a_reason_outscores_a_sentence_that_repeats_the_question():
+    question, answer, mention = WHY
+    answer_score, mention_score = pair_reader().scores(question, [answer, mention])
+    assert answer_score > mention_score
+
+
+def test_each_pair_is_scored_on_its_own():
+    reader = pair_reader()
+    question, answer, mention = ANSWERS_AND_MENTIONS[0]
+    together = reader.scores(question, [answer, mention, answer])
+    assert together[0] == together[2]
+    assert np.array_equal(together[:2], reader.scores(question, [mention, answer])[::-1])
+    assert reader.scores(question, []).shape == (0,)
+
+
+def test_the_shipped_weights_are_plain_arrays_the_reader_model_was_fitted_with():
+    model = load_model()
+    assert model.pair_sha256 == file_sha256(ADAPTERS_PATH)
+    with zipfile.ZipFile(ADAPTERS_PATH) as archive:
+        assert all(name.endswith(".npy") for name in archive.namelist())
+    adapters = load_adapters(ADAPTERS_PATH)  # np.load without pickle
+    names = {f"{layer}.{short}" for layer in range(LAYERS) for short in PRODUCTS}
+    assert set(adapters) == {f"{n}.{part}" for n in names for part in ("down", "up")} | {"head.weight", "head.bias"}
+    assert adapters["0.q.down"].shape == (384, adapters["0.q.up"].shape[0]) and adapters["0.i.up"].shape[1] == 1536
+    assert adapters["head.weight"].shape == (384,)
+
+
+def test_weights_other_than_the_fitted_ones_are_refused(tmp_path):
+    model = load_model()
+    changed = tmp_path / "pair_reader.npz"
+    shutil.copy(ADAPTERS_PATH, changed)
+    with open(changed, "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(ModelIntegrityError, match="refit both with python -m qa.evaluation.train_reader"):
+        PairReader(changed).expect(model.pair_sha256)
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        PairReader(tmp_path / "absent.npz").expect(model.pair_sha256)
