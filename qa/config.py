@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     def server_mode(self) -> bool:
         return bool(self.chroma_host)
 
+    @property
+    def cache_dir(self) -> Path:
+        """Tables built from the index (qa/index/retrieval.py), local to this machine in server mode too."""
+        return self.store_dir / "cache"
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -25,7 +25,8 @@ class Article:
         return "\n".join(self.lines[start_line - 1 : end_line])
 
 
-@dataclass(frozen=True)
+# Slots: a process answering questions over 8,900 articles holds 44,204 passages and 184,460 sentences of these.
+@dataclass(frozen=True, slots=True)
 class Sentence:
     start: int  # offset into Passage.text
     end: int
@@ -33,7 +34,7 @@ class Sentence:
     end_line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Passage:
     doc: str
     start_line: int

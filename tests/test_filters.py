@@ -54,9 +54,8 @@ def _premise(engine):
 
 def test_the_date_is_stored_as_a_number(engine):
     passages = engine.collections.passages.get(where={"doc": "old_1.txt"}, include=["metadatas"])["metadatas"]
-    sentences = engine.collections.sentences.get(where={"doc": "old_1.txt"}, include=["metadatas"])["metadatas"]
-    assert passages and sentences
-    assert {m[DAY_KEY] for m in passages + sentences} == {20190506}
+    assert passages
+    assert {m[DAY_KEY] for m in passages} == {20190506}
     assert all(entry.day_key for entry in engine.manifest.values())
 
 
@@ -77,7 +76,6 @@ def test_each_search_keeps_to_the_range(engine):
     where = retriever._where(only)
     docs = lambda pids: {retriever.tables.passages[pid].doc for pid in pids}  # noqa: E731
     assert docs(retriever._dense_passages(QUESTION, vector, where)) == {"old_1.txt", "old_2.txt"}
-    assert docs(retriever._dense_sentences(vector, where)) == {"old_1.txt", "old_2.txt"}
     terms, _ = retriever.expand("harbour dollars fee")
     assert docs(retriever._bm25(terms, retriever._mask(only))) == {"old_1.txt", "old_2.txt"}
 
@@ -94,7 +92,7 @@ def test_an_index_without_the_numeric_date_filters_by_id(tmp_path, settings_for,
     entry = sync.ManifestEntry
     monkeypatch.setattr(sync, "ManifestEntry", lambda *a, **k: entry(*a, **{**k, "day_key": False}))
     engine = _engine(tmp_path, settings_for)
-    assert not engine.collections.sentences.get(where={DAY_KEY: {"$gte": 0}}, limit=1)["ids"]
+    assert not engine.collections.passages.get(where={DAY_KEY: {"$gte": 0}}, limit=1)["ids"]
     assert not any(e.day_key for e in engine.manifest.values())
     _premise(engine)
     answer = engine.ask(QUESTION, until="2019")

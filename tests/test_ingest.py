@@ -136,6 +136,65 @@ def test_reingest_changes_nothing_and_embeds_nothing(indexed, counting_embed):
     assert counting_embed.texts == 0
 
 
+class Untouchable:
+    """Stands for a collection that must not be read."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the sentence collection was read ({name})")
+
+
+def test_questions_are_answered_without_reading_the_sentence_collection(one_article, tmp_path, settings_for,
+                                                                        monkeypatch):
+    """The first read of a Chroma collection loads its whole vector index into the process: the ingest builds the
+    sentence vectors' cache, so a process answering questions never opens the sentence index."""
+    from qa.answer import engine as engine_module
+
+    settings = settings_for(one_article, tmp_path / "chroma")
+    ingest(settings)
+    opened = engine_module.open_collections
+
+    def without_sentences(*args, **kwargs):
+        collections = opened(*args, **kwargs)
+        collections.sentences = Untouchable()
+        return collections
+
+    monkeypatch.setattr(engine_module, "open_collections", without_sentences)
+    answer = engine_module.Engine(settings).ask("How long is the border between Iran and Azerbaijan?")
+    assert not answer.refused and answer.citations, answer.text
+
+
+def test_the_cached_sentence_vectors_are_the_collection_s(indexed):
+    """Every passage's rows in the retrieval cache are its sentences' vectors as stored in Chroma, in order."""
+    from qa.answer import Engine
+
+    settings, _ = indexed
+    tables = Engine(settings).retriever.tables
+    got = open_collections(settings).sentences.get(include=["embeddings"])
+    stored = dict(zip(got["ids"], got["embeddings"]))
+    assert set(tables.first_row) == set(tables.passages)
+    for pid, first in tables.first_row.items():
+        count = len(tables.passages[pid].sentences)
+        expected = [stored[f"{pid}#{i}"] for i in range(count)]
+        assert (tables.vectors.rows(first, count) == expected).all(), pid
+
+
+def test_a_damaged_sentence_vector_cache_is_rebuilt(one_article, tmp_path, settings_for, caplog):
+    from qa.answer import Engine
+
+    settings = settings_for(one_article, tmp_path / "chroma")
+    ingest(settings)
+    question = "How long is the border between Iran and Azerbaijan?"
+    before = Engine(settings).ask(question)
+    (cached,) = settings.cache_dir.glob("tables-*/sentences.npy")
+    cached.write_bytes(cached.read_bytes()[: len(cached.read_bytes()) // 2])
+    with caplog.at_level(logging.WARNING):
+        after = Engine(settings).ask(question)
+    assert "rebuilding the retrieval cache" in caplog.text
+    assert after.text == before.text and after.citations == before.citations
+    tables = Engine(settings).retriever.tables
+    assert tables.vectors.shape == (sum(len(p.sentences) for p in tables.passages.values()), 384)
+
+
 def test_other_embedding_model_is_refused(indexed):
     settings, _ = indexed
     other = settings.model_copy(update={"embedding": "openai"})  # constructing the client needs no network
@@ -226,7 +285,7 @@ def test_edit_add_delete(articles_copy, tmp_path, settings_for, counting_embed):
     stored = {pid for pid, (_, meta) in records.items() if meta["doc"] == doc}
     assert stored == new_ids
     assert not (old_ids - new_ids) & set(records)
-    assert {m["passage"] for m in sentence_records(collections).values() if m["doc"] == doc} == new_ids
+    assert {sid.rpartition("#")[0] for sid, m in sentence_records(collections).items() if m["doc"] == doc} == new_ids
     for pid in stored:
         text, meta = records[pid]
         lines = path.read_text("utf-8").split("\n")

@@ -61,7 +61,7 @@ class Engine:
         self.settings = settings or get_settings()
         self.embedder = embedder_from_settings(self.settings)
         self.collections = open_collections(self.settings, self.embedder)
-        self.retriever = Retriever(self.collections, self.embedder, self.settings.store_dir / "cache", retrieval)
+        self.retriever = Retriever(self.collections, self.embedder, self.settings.cache_dir, retrieval)
         self._manifest: dict[str, ManifestEntry] = {}
         self._lock = threading.Lock()
         # Server mode: the index version the tables were built from, when it was last compared with the server's,

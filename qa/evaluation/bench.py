@@ -187,12 +187,13 @@ def job_query(params: dict) -> dict:
 
 
 def job_open(params: dict) -> dict:
-    """The first engine after an ingest: builds and caches the retrieval tables that later processes load."""
+    """The first engine after an ingest: loads the retrieval tables that the ingest built (embedded), or builds and
+    caches them (server mode, where each app process keeps its own)."""
     from qa.answer import Engine
     from qa.config import Settings
 
     settings = Settings()
-    cached = any((settings.store_dir / "cache").glob("tables-*"))
+    cached = any(settings.cache_dir.glob("tables-*"))
     started = time.perf_counter()
     Engine(settings)
     return {"seconds": time.perf_counter() - started, "cache_was_there": cached, "rss_mb": _status_mb()["VmHWM"]}
@@ -392,7 +393,7 @@ def tables(results: dict[str, dict], about: str) -> str:
     if rows:
         out += ["### Ingest", "", md_table(["size", "chroma", "articles", "passages", "cold s", "articles/s",
                                             "passages/s", "sentences embedded", "tokens/s", "peak RSS MB",
-                                            "unchanged re-run s (new process)", "first open s (builds BM25)",
+                                            "unchanged re-run s (new process)", "first open s",
                                             "load", "date"], rows, (0, 1, 13)), ""]
     queries = [(size, mode, system, q) for mode in modes for size in sizes for system in SYSTEMS
                if (q := _get(results, size, system, "query", mode))]

@@ -1,19 +1,26 @@
-"""Hybrid retrieval: dense search in Chroma (passages and sentences) fused with BM25, through LlamaIndex.
+"""Hybrid retrieval: dense passage search in Chroma fused with BM25, through LlamaIndex, and with their candidates
+ranked again by their best sentence.
 
-Dense vectors find paraphrases; BM25 finds the numbers, dates and names that MiniLM blurs. The rankings are fused
-by reciprocal rank, which needs no score calibration between the two. Everything built from the collections
-(the passage table, BM25, term statistics) is cached on disk under the store, keyed by the index's fingerprint,
-so a new process does not rebuild it.
+Dense vectors find paraphrases; BM25 finds the numbers, dates and names that MiniLM blurs; a passage's best sentence
+finds the one line on the question's subject in a passage about something else, which the passage's mean vector
+blurs. The rankings are fused by reciprocal rank, which needs no score calibration between them. Everything built
+from the collections (the passage table, BM25, term statistics, every sentence's vector) is cached on disk under the
+store, keyed by the index's fingerprint, so a new process does not rebuild it.
+
+The sentence vectors are read from that cache (a question reads the rows of its candidates, qa/index/vector_file.py),
+never from the sentence collection: the first read of a Chroma collection loads its whole vector index
+into the process (380 MB for the 184,460 sentences of 8,900 articles), and searching it over the whole archive found
+no better passages than ranking the other two searches' candidates by their best sentence (docs/performance.md).
+An ingest builds the cache, so that in embedded mode a process answering questions never opens the sentence index.
 
 LlamaIndex builds both indexes (the passages are written through its ChromaVectorStore, the BM25 index is its
 BM25Retriever's bm25s model) and answers both queries: a VectorStoreIndex retriever over the passage collection and
-the persisted BM25Retriever. Its import is the largest single cost of a cold `qa ask` (docs/performance.md); the
-sentence-level query goes to Chroma directly, as LlamaIndex keeps one vector per node.
+the persisted BM25Retriever. Its import is the largest single cost of a cold `qa ask` (docs/performance.md).
 
 A date filter (`DocFilter`: articles published between two days) is applied inside each search, not to its results:
-the dense searches get a `where` on the publication date stored as a number (DAY_KEY; LlamaIndex metadata filters for
-the passage search, a Chroma `where` for the sentence search), and BM25 scores only the in-range passages (a weight
-mask over its corpus). So a filtered question searches only in-range articles, however many others rank above them.
+the dense search gets a `where` on the publication date stored as a number (DAY_KEY; LlamaIndex metadata filters),
+and BM25 scores only the in-range passages (a weight mask over its corpus); the best-sentence ranking re-ranks their
+candidates only. So a filtered question searches only in-range articles, however many others rank above them.
 Articles ingested before the number was stored are matched by their ids instead (their dates from the manifest).
 """
 
@@ -23,6 +30,7 @@ import logging
 import pickle
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,12 +39,13 @@ import numpy as np
 
 from qa.index.embedding import Embedder
 from qa.index.lexical import Vocabulary, names, terms
-from qa.index.store import DAY_KEY, Collections, day_number, get_all, passage_from_record
+from qa.index.store import DAY_KEY, PAGE, Collections, day_number, get_all, passage_from_record
+from qa.index.vector_file import VectorArray, VectorFile
 from qa.types import Passage, ScoredPassage
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 3  # part of the cache folder's name: a change of what is pickled never reads an older cache
+CACHE_FORMAT = 5  # part of the cache folder's name: a change of what is pickled never reads an older cache
 BM25_TOKEN = re.compile(r"(?u)\b\w+\b")  # how BM25 splits the term text of passages and questions alike
 RRF_K = 60  # the usual constant of reciprocal rank fusion: flattens the head so no single ranking dominates
 CANDIDATES = 30  # how deep each ranking is read before fusion
@@ -76,6 +85,8 @@ class _Tables:
     metadata: dict[str, dict]
     vocabulary: Vocabulary
     bm25: object  # llama_index BM25Retriever over the passages' terms, or None for an empty index
+    first_row: dict[str, int]  # passage id -> the row of its first sentence in `vectors`; its others follow it
+    vectors: VectorFile | VectorArray  # every sentence's vector
 
 
 class Retriever:
@@ -121,22 +132,30 @@ class Retriever:
             self.refresh()
         return self._tables
 
+    def prepare(self, manifest: dict) -> None:
+        """Build the cached tables of the index as `manifest` describes it, unless they are there already."""
+        fingerprint = self.collections.fingerprint(manifest)
+        if not (self._cache_path(fingerprint) / "tables.pickle").exists():
+            self._load_tables(fingerprint)
+
+    def _cache_path(self, fingerprint: str) -> Path:
+        return self.cache_dir / f"tables-v{CACHE_FORMAT}-{fingerprint}"
+
     def _load_tables(self, fingerprint: str) -> _Tables:
-        path = self.cache_dir / f"tables-v{CACHE_FORMAT}-{fingerprint}"
+        path = self._cache_path(fingerprint)
         if (path / "tables.pickle").exists():
             try:
                 with open(path / "tables.pickle", "rb") as fh:
-                    passages, metadata, vocabulary = pickle.load(fh)
-                bm25 = _load_bm25(path / "bm25", len(passages)) if passages else None
-                return _Tables(passages, metadata, vocabulary, bm25)
+                    passages, metadata, vocabulary, first_row = pickle.load(fh)
+                vectors = VectorFile(path / "sentences.npy")
+                if len(vectors) != sum(len(p.sentences) for p in passages.values()):
+                    raise ValueError(f"sentences.npy has {len(vectors)} rows, not one per indexed sentence")
+                bm25 = _load_bm25(path / "bm25", list(passages)) if passages else None
+                return _Tables(passages, metadata, vocabulary, bm25, first_row, vectors)
             except Exception as err:  # a damaged cache is rebuilt, never trusted
                 log.warning("rebuilding the retrieval cache in %s: %s", path, err)
 
-        got = get_all(self.collections.passages, ["documents", "metadatas"])
-        passages, metadata = {}, {}
-        for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-            passages[pid] = passage_from_record(text, meta)
-            metadata[pid] = {k: meta[k] for k in ("doc", "title", "published", "outlet") if k in meta}
+        passages, metadata = self._read_passages()
         df: Counter = Counter()
         term_texts = {}
         for pid, passage in passages.items():
@@ -144,24 +163,64 @@ class Retriever:
             term_texts[pid] = " ".join(passage_terms)
             df.update(set(passage_terms))
         vocabulary = Vocabulary(df, len(passages))
+        first_row, vectors = self._read_sentence_vectors(passages)
         bm25 = None
         if passages:
             from llama_index.retrievers.bm25 import BM25Retriever
 
             logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
             bm25 = BM25Retriever(nodes=_term_nodes(term_texts), **_bm25_options(len(passages)))
+            bm25.corpus = _IdCorpus(list(term_texts))
         try:
             path.mkdir(parents=True, exist_ok=True)
             if bm25 is not None:
-                bm25.persist(str(path / "bm25"), show_progress=False)
-            with open(path / "tables.pickle", "wb") as fh:
-                pickle.dump((passages, metadata, vocabulary), fh)
+                bm25.bm25.save(str(path / "bm25"))  # the bm25s model; its corpus is the passage ids, in order
+            np.save(path / "sentences.npy", vectors)
+            with open(path / "tables.pickle", "wb") as fh:  # written last: its presence means the cache is whole
+                pickle.dump((passages, metadata, vocabulary, first_row), fh)
+            vectors = VectorFile(path / "sentences.npy")  # from the file, as a later process reads them
             for old in self.cache_dir.glob("tables-*"):
                 if old != path:
                     _remove_tree(old)
         except OSError as err:
             log.warning("cannot write the retrieval cache %s: %s", path, err)
-        return _Tables(passages, metadata, vocabulary, bm25)
+        return _Tables(passages, metadata, vocabulary, bm25, first_row,
+                       vectors if isinstance(vectors, VectorFile) else VectorArray(vectors))
+
+    def _read_passages(self) -> tuple[dict[str, Passage], dict[str, dict]]:
+        """Every passage, and its article's title, date and outlet (the records as read are let go on return: with
+        LlamaIndex's copy of each node in its metadata they take several times the passages' size)."""
+        got = get_all(self.collections.passages, ["documents", "metadatas"])
+        passages, metadata = {}, {}
+        for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            passages[pid] = passage_from_record(text, meta)
+            metadata[pid] = {k: meta[k] for k in ("doc", "title", "published", "outlet") if k in meta}
+        return passages, metadata
+
+    def _read_sentence_vectors(self, passages: dict[str, Passage]) -> tuple[dict[str, int], np.ndarray]:
+        """Every sentence's vector from the sentence collection, a page at a time into one array in which each
+        passage's rows follow one another in sentence order. A passage missing any of its sentences' vectors is left
+        out of `first_row` (it is still found, by its text and its mean vector)."""
+        first_row, rows = {}, 0
+        for pid, passage in passages.items():
+            first_row[pid] = rows
+            rows += len(passage.sentences)
+        vectors = np.zeros((rows, self.embedder.dim), dtype=np.float32)
+        filled = np.zeros(rows, dtype=bool)
+        read = 0
+        while True:
+            page = self.collections.sentences.get(include=["embeddings"], limit=PAGE, offset=read)
+            for sid, vector in zip(page["ids"], page["embeddings"]):
+                pid, _, index = sid.rpartition("#")
+                if pid in first_row and int(index) < len(passages[pid].sentences):
+                    vectors[first_row[pid] + int(index)] = vector
+                    filled[first_row[pid] + int(index)] = True
+            read += len(page["ids"])
+            if len(page["ids"]) < PAGE:
+                break
+        complete = {pid: first for pid, first in first_row.items()
+                    if filled[first : first + len(passages[pid].sentences)].all()}
+        return complete, vectors
 
     # Queries --------------------------------------------------------------------------------------------------
     def expand(self, question: str) -> tuple[list[str], dict[str, set[str]]]:
@@ -189,10 +248,11 @@ class Retriever:
         where = self._where(only) if only is not None else None
         if self.mode in ("hybrid", "dense"):
             rankings.append(self._dense_passages(question, query_vector, where))
-            rankings.append(self._dense_sentences(query_vector, where))
         if self.mode in ("hybrid", "bm25"):
             expanded = query_terms + sorted({v for near in variants.values() for v in near})
             rankings.append(self._bm25(expanded, mask))
+        if self.mode in ("hybrid", "dense"):
+            rankings.append(self._by_best_sentence(query_vector, list(dict.fromkeys(p for r in rankings for p in r))))
         fused: dict[str, float] = {}
         for ranking in rankings:
             for rank, pid in enumerate(ranking):
@@ -209,9 +269,7 @@ class Retriever:
             passages.append(ScoredPassage(passage, score / best_possible))
             if len(passages) == top_k:
                 break
-        vectors = self.sentence_vectors(
-            [f"{s.passage.id}#{i}" for s in passages for i in range(len(s.passage.sentences))]
-        )
+        vectors = self._sentence_vectors([s.passage for s in passages])
         return Retrieved(passages, query_vector, query_terms, variants, _similarity(passages, vectors, query_vector),
                          vectors)
 
@@ -231,10 +289,10 @@ class Retriever:
             tables = self.tables
             keep = {pid for pid, meta in tables.metadata.items()
                     if meta.get("published") and only.covers(date.fromisoformat(meta["published"]))}
-            corpus = tables.bm25.corpus if tables.bm25 is not None else []
+            ids = tables.bm25.corpus.ids if tables.bm25 is not None else []
             if len(self._masks) >= 8:
                 self._masks.clear()
-            self._masks[key] = [int(entry["node_id"] in keep) for entry in corpus]
+            self._masks[key] = [int(pid in keep) for pid in ids]
         return self._masks[key]
 
     # Queries --------------------------------------------------------------------------------------------------
@@ -259,13 +317,16 @@ class Retriever:
         results = retriever.retrieve(QueryBundle(question, embedding=query_vector.tolist()))
         return [r.node.node_id for r in results]
 
-    def _dense_sentences(self, query_vector: np.ndarray, where: dict | None = None) -> list[str]:
-        """Passage ids ranked by their best sentence's similarity to the question."""
-        got = self.collections.sentences.query(
-            query_embeddings=[query_vector.tolist()], n_results=CANDIDATES * 2, include=["distances", "metadatas"],
-            **({"where": where} if where is not None else {}),
-        )
-        return list(dict.fromkeys(meta["passage"] for meta in got["metadatas"][0]))
+    def _by_best_sentence(self, query_vector: np.ndarray, candidates: list[str]) -> list[str]:
+        """The candidates ranked by their best sentence's similarity to the question."""
+        tables = self.tables
+        best = {}
+        for pid in candidates:
+            first = tables.first_row.get(pid)
+            if first is not None:
+                count = len(tables.passages[pid].sentences)
+                best[pid] = float(np.max(tables.vectors.rows(first, count) @ query_vector))
+        return sorted(best, key=best.__getitem__, reverse=True)
 
     def _bm25(self, query_terms: list[str], mask: list[int] | None = None) -> list[str]:
         """Passage ids by BM25 score, best first; passages that share no term with the query are left out, and with
@@ -278,25 +339,30 @@ class Retriever:
         if mask is not None:
             from llama_index.retrievers.bm25 import BM25Retriever
 
-            corpus = bm25.corpus  # a retriever built from nodes keeps its corpus itself, not in its bm25s model
+            corpus = bm25.corpus  # kept by the retriever, not by its bm25s model
             bm25 = BM25Retriever(existing_bm25=bm25.bm25, corpus_weight_mask=mask,
                                  **_bm25_options(len(self.tables.passages)))
             bm25.corpus = corpus
         return [r.node.node_id for r in bm25.retrieve(QueryBundle(" ".join(query_terms))) if r.score > 0]
 
-    def sentence_vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        if not ids:
-            return {}
-        got = self.collections.sentences.get(ids=ids, include=["embeddings"])
-        return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}
+    def _sentence_vectors(self, passages: list[Passage]) -> dict[str, np.ndarray]:
+        """"<passage id>#<n>" -> vector, for each of these passages' sentences."""
+        tables = self.tables
+        vectors = {}
+        for passage in passages:
+            first = tables.first_row.get(passage.id)
+            if first is not None:
+                block = tables.vectors.rows(first, len(passage.sentences))
+                vectors.update((f"{passage.id}#{i}", row) for i, row in enumerate(block))
+        return vectors
 
 
 def _similarity(passages: list[ScoredPassage], vectors: dict[str, np.ndarray],
                 query_vector: np.ndarray) -> dict[str, float]:
     """Cosine similarity of each returned passage's vector to the question, whichever ranking found it.
 
-    A passage's vector is the normalised mean of its sentences' vectors (qa/ingest/sync.py), so it comes from the sentence
-    vectors the answer step needs anyway, without another round trip to Chroma. The answer step reads it in every
+    A passage's vector is the normalised mean of its sentences' vectors (qa/ingest/sync.py), so it comes from the
+    sentence vectors the answer step reads anyway, without a read from Chroma. The answer step reads it in every
     retrieval mode, so that comparing modes compares retrieval alone.
     """
     similarity = {}
@@ -331,20 +397,41 @@ def _bm25_options(passages: int) -> dict:
     }
 
 
-def _load_bm25(path: Path, passages: int):
+def _load_bm25(path: Path, ids: list[str]):
     """The persisted BM25Retriever. Built from its bm25s model rather than `from_persist_dir`, which restores only
     top-k: it would stem the (already stemmed) query terms and split them differently from the index it loads."""
     import bm25s
     from llama_index.retrievers.bm25 import BM25Retriever
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # bm25s sets its own logger to DEBUG on import
-    return BM25Retriever(existing_bm25=bm25s.BM25.load(str(path), load_corpus=True), **_bm25_options(passages))
+    retriever = BM25Retriever(existing_bm25=bm25s.BM25.load(str(path)), **_bm25_options(len(ids)))
+    retriever.corpus = _IdCorpus(ids)
+    return retriever
 
 
 def _term_nodes(term_texts: dict[str, str]):
     from llama_index.core.schema import TextNode
 
     return [TextNode(id_=pid, text=text) for pid, text in term_texts.items()]
+
+
+class _IdCorpus(Sequence):
+    """BM25Retriever's corpus, which it reads to return hit number i as the node of corpus[i]. Built from nodes, it
+    keeps each whole (the term text again, as JSON), which every process would load from the cache (37 MB at 8,900
+    articles) for nothing: the passage table has the text. This one holds the ids, in BM25's order, and makes an
+    empty node with the passage's id when asked."""
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: int) -> dict:
+        from llama_index.core.schema import TextNode
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+        return node_to_metadata_dict(TextNode(id_=self.ids[index]), remove_text=True)
 
 
 def _remove_tree(path: Path) -> None:

@@ -35,6 +35,7 @@ from qa.index import (
     LockLost,
     ManifestEntry,
     MiniLMEmbedder,
+    Retriever,
     ServerLock,
     StoreError,
     SupersededIndexError,
@@ -228,6 +229,8 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None, clie
         pool = EmbeddingPool(embedder, workers_wanted()) if isinstance(embedder, MiniLMEmbedder) else None
         cache = VectorCache(pool or embedder, VECTOR_CACHE_ENTRIES)
         _index_all(to_index, articles_dir, settings, collections, cache, report, bar, guard)
+        report.sentences, report.embedded = cache.requested, cache.embedded
+        del cache  # its vectors are written: let them go before the tables below are built
     except LockLost:
         raise  # another writer may hold the index now: tell nobody anything
     except BaseException:
@@ -243,10 +246,14 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None, clie
         publish()
 
     final = collections.read_manifest()
+    if not settings.server_mode:
+        # The tables questions are answered from, built here rather than by the first process that answers: reading
+        # the sentence vectors loads the sentence collection's whole vector index into the process, which a writing
+        # ingest has loaded anyway and a process answering questions should never hold.
+        Retriever(collections, embedder, settings.cache_dir).prepare(final)
     report.articles = len(final)
     report.passages = sum(e.passages for e in final.values())
     report.seconds = time.perf_counter() - started
-    report.sentences, report.embedded = cache.requested, cache.embedded
     return report
 
 
@@ -338,7 +345,7 @@ def _index_batch(collections: Collections, embedder: VectorCache, articles: list
             for s_index, sentence in enumerate(passage.sentences):
                 sentence_texts.append(passage.sentence_text(sentence))
                 sentence_ids.append(f"{passage.id}#{s_index}")
-                sentence_meta.append({"doc": article.doc, "passage": passage.id, "index": s_index, **_day(article)})
+                sentence_meta.append({"doc": article.doc})  # what deletes go by; the id names the passage and the place in it
     vectors = embedder.embed(sentence_texts)
 
     # A passage's vector is the mean of its sentences' vectors: the same embedding work covers both levels.

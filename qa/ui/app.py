@@ -29,6 +29,7 @@ import sys
 import gradio as gr
 
 from qa.config import Settings, get_settings
+from qa.heap import limit_heap_arenas
 from qa.ui.api import Endpoints
 from qa.ui.assets import CSS
 from qa.ui.service import Service
@@ -168,6 +169,7 @@ def serve(host: str = "127.0.0.1", port: int | None = None, share: bool = False,
           settings: Settings | None = None) -> None:
     """Start the app and block until it is stopped (`python app.py` and `qa serve` call this): Ctrl+C in its
     terminal, or `kill PID` (SIGTERM) from another, stops it."""
+    limit_heap_arenas()  # before Gradio starts its worker threads
     try:
         demo = launch(settings, host, port, share, block=False, quiet=True)
     except LaunchRefused as err:
