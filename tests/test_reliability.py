@@ -186,6 +186,19 @@ def bbc_copy(tmp_path_factory) -> Path:
     return target
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_ingest_killed_halfway_then_run_again(bbc_copy, tmp_path, settings_for):
     store = tmp_path / "chroma"
     process = subprocess.Popen([sys.executable, "-m", "qa", "ingest"], env=qa_env(bbc_copy, store),
@@ -202,10 +215,16 @@ def test_ingest_killed_halfway_then_run_again(bbc_copy, tmp_path, settings_for):
     while b"64/130" not in seen and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert process.poll() is None, seen.decode(errors="replace")  # still running: killed half-way
+    workers = children_of(process.pid)
+    assert workers  # the embedding workers of a large ingest
     process.send_signal(signal.SIGKILL)
     assert process.wait(30) == -signal.SIGKILL
     reader.join(10)
     assert b"64/130" in seen, seen.decode(errors="replace")
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "the killed ingest's workers live on"
 
     settings = settings_for(bbc_copy, store)
     half = assert_consistent(settings)

@@ -10,6 +10,8 @@ more than it saves. The vectors are the same either way: same model, same inputs
 from __future__ import annotations
 
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Sequence
@@ -24,10 +26,20 @@ CHUNK = 128  # texts per task: long enough to amortise a task, short enough to s
 _worker: MiniLMEmbedder | None = None
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     global _worker
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     os.environ["QA_EMBED_THREADS"] = "1"
     _worker = MiniLMEmbedder()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the process that started it has gone. A killed ingest (SIGKILL, or the machine's
+    out-of-memory killer) cannot stop its pool, and the workers, waiting on a queue whose other end they hold
+    themselves, would otherwise stay forever, each holding a model."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _embed_in_worker(texts: list[str]) -> np.ndarray:
@@ -53,7 +65,8 @@ class EmbeddingPool:
             return self.embedder.embed(texts)
         if self._pool is None:
             # spawn, not fork: the parent holds Chroma's and onnxruntime's threads, which a fork would copy mid-state
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_start_worker)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_start_worker,
+                                             initargs=(os.getpid(),))
         # Tasks are handed out as workers free up; each text is embedded alone, so how they are grouped does not
         # change a vector.
         tasks = [list(texts[i : i + CHUNK]) for i in range(0, len(texts), CHUNK)]

@@ -37,9 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.heap import release_free_heap
 from qa.index.embedding import Embedder
 from qa.index.lexical import Vocabulary, names, terms
-from qa.index.store import DAY_KEY, PAGE, Collections, day_number, get_all, passage_from_record
+from qa.index.store import DAY_KEY, Collections, day_number, pages, passage_from_record
 from qa.index.vector_file import VectorArray, VectorFile
 from qa.types import Passage, ScoredPassage
 
@@ -136,6 +137,7 @@ class Retriever:
         """Build the cached tables of the index as `manifest` describes it, unless they are there already."""
         fingerprint = self.collections.fingerprint(manifest)
         if not (self._cache_path(fingerprint) / "tables.pickle").exists():
+            release_free_heap()  # what an ingest freed (its vector memo, its write batches) before the build's peak
             self._load_tables(fingerprint)
 
     def _cache_path(self, fingerprint: str) -> Path:
@@ -156,6 +158,7 @@ class Retriever:
                 log.warning("rebuilding the retrieval cache in %s: %s", path, err)
 
         passages, metadata = self._read_passages()
+        release_free_heap()  # what reading the records freed, before the sentence vectors' array is made
         df: Counter = Counter()
         term_texts = {}
         for pid, passage in passages.items():
@@ -188,13 +191,13 @@ class Retriever:
                        vectors if isinstance(vectors, VectorFile) else VectorArray(vectors))
 
     def _read_passages(self) -> tuple[dict[str, Passage], dict[str, dict]]:
-        """Every passage, and its article's title, date and outlet (the records as read are let go on return: with
-        LlamaIndex's copy of each node in its metadata they take several times the passages' size)."""
-        got = get_all(self.collections.passages, ["documents", "metadatas"])
+        """Every passage, and its article's title, date and outlet, read a page at a time: the records as read, with
+        LlamaIndex's copy of each node in its metadata, take several times the passages' size."""
         passages, metadata = {}, {}
-        for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-            passages[pid] = passage_from_record(text, meta)
-            metadata[pid] = {k: meta[k] for k in ("doc", "title", "published", "outlet") if k in meta}
+        for page in pages(self.collections.passages, ["documents", "metadatas"]):
+            for pid, text, meta in zip(page["ids"], page["documents"], page["metadatas"]):
+                passages[pid] = passage_from_record(text, meta)
+                metadata[pid] = {k: meta[k] for k in ("doc", "title", "published", "outlet") if k in meta}
         return passages, metadata
 
     def _read_sentence_vectors(self, passages: dict[str, Passage]) -> tuple[dict[str, int], np.ndarray]:
@@ -207,17 +210,12 @@ class Retriever:
             rows += len(passage.sentences)
         vectors = np.zeros((rows, self.embedder.dim), dtype=np.float32)
         filled = np.zeros(rows, dtype=bool)
-        read = 0
-        while True:
-            page = self.collections.sentences.get(include=["embeddings"], limit=PAGE, offset=read)
+        for page in pages(self.collections.sentences, ["embeddings"]):
             for sid, vector in zip(page["ids"], page["embeddings"]):
                 pid, _, index = sid.rpartition("#")
                 if pid in first_row and int(index) < len(passages[pid].sentences):
                     vectors[first_row[pid] + int(index)] = vector
                     filled[first_row[pid] + int(index)] = True
-            read += len(page["ids"])
-            if len(page["ids"]) < PAGE:
-                break
         complete = {pid: first for pid, first in first_row.items()
                     if filled[first : first + len(passages[pid].sentences)].all()}
         return complete, vectors

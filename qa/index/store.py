@@ -325,15 +325,24 @@ class Collections:
 PAGE = 10_000
 
 
+def pages(collection, include: list[str]):
+    """Every record of a collection, a page at a time (Chroma's `get` result for each), in Chroma's order."""
+    read = 0
+    while True:
+        page = collection.get(include=include, limit=PAGE, offset=read)
+        yield page
+        read += len(page["ids"])
+        if len(page["ids"]) < PAGE:
+            return
+
+
 def get_all(collection, include: list[str]) -> dict[str, list]:
     """Every record of a collection, read a page at a time, in Chroma's order."""
     got: dict[str, list] = {"ids": [], **{key: [] for key in include}}
-    while True:
-        page = collection.get(include=include, limit=PAGE, offset=len(got["ids"]))
+    for page in pages(collection, include):
         for key in got:
             got[key].extend(page[key])
-        if len(page["ids"]) < PAGE:
-            return got
+    return got
 
 
 def drop_index(client, name: str) -> None:
