@@ -60,8 +60,7 @@ def int8_model(source: Path, source_sha256: str, adapt: Callable[[object], None]
 
     kind = f"minilm-int8-dynamic{'-' + adapted_by[:16] if adapted_by else ''}"
     target = _writable(folder or cache_dir()) / f"{kind}-{source_sha256[:16]}-ort{ort.__version__}-r{RECIPE}.onnx"
-    checksum = target.with_suffix(".sha256")
-    if target.exists() and checksum.exists() and checksum.read_text().strip() == file_sha256(target):
+    if _intact(target):
         return target
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         unpacked = Path(work) / "float32.onnx"
@@ -85,13 +84,24 @@ def int8_model(source: Path, source_sha256: str, adapt: Callable[[object], None]
                              op_types_to_quantize=["MatMul"])
         finally:
             root.setLevel(level)
-        digest = file_sha256(made)
-        # Renamed into place: two processes (the ingest's embedding workers) may derive it at the same time.
-        os.replace(made, target)
-        partial = Path(work) / checksum.name
-        partial.write_text(digest + "\n")
-        os.replace(partial, checksum)
+        _put_in_place(made, target)
     return target
+
+
+def _intact(path: Path) -> bool:
+    """`path` is there and matches the sha256 recorded beside it (`<stem>.sha256`) when it was made."""
+    checksum = path.with_suffix(".sha256")
+    return path.exists() and checksum.exists() and checksum.read_text().strip() == file_sha256(path)
+
+
+def _put_in_place(made: Path, target: Path) -> None:
+    """Move a file just made (in `target`'s folder) to `target` and record its sha256 beside it, each renamed into
+    place: two processes (the ingest's embedding workers) may make the same file at the same time."""
+    digest = file_sha256(made)
+    os.replace(made, target)
+    partial = made.with_name(made.name + ".sha256-partial")
+    partial.write_text(digest + "\n")
+    os.replace(partial, target.with_suffix(".sha256"))
 
 
 def _unpack(source: Path, out: Path) -> None:
@@ -126,8 +136,7 @@ def _word_table(model: Path):
             import onnxruntime as ort
 
             table = model.with_suffix(".words.npy")
-            checksum = table.with_suffix(".sha256")
-            if not (table.exists() and checksum.exists() and checksum.read_text().strip() == file_sha256(table)):
+            if not _intact(table):
                 import onnx
                 from onnx import numpy_helper
 
@@ -135,7 +144,6 @@ def _word_table(model: Path):
                 (array,) = [numpy_helper.to_array(i) for i in initializers if i.name == WORD_TABLE]
                 with tempfile.NamedTemporaryFile(dir=table.parent, suffix=".npy", delete=False) as fh:
                     np.save(fh, array)
-                os.replace(fh.name, table)
-                checksum.write_text(file_sha256(table) + "\n")
+                _put_in_place(Path(fh.name), table)
             _tables[model] = ort.OrtValue.ortvalue_from_numpy(np.load(table, mmap_mode="r"))
         return _tables[model]
