@@ -402,7 +402,8 @@ def test_engine_sees_another_process_ingest_and_rebuild(chroma_server, articles_
                             collection="fresh", freshness_s=0.5, answer_mode="extractive")
     ingest(settings)
     engine = Engine(settings)
-    question = "How far away can the restored lighthouse in Baku be seen?"
+    # (Not "how far away can it be seen": the reader refuses that one since the bbc3 refit, see docs/evaluation.md.)
+    question = "After how many years of darkness was the lighthouse at Baku's old port lit again?"
     assert not any(c.doc == "006_lighthouse.txt" for c in engine.ask(question).citations)
 
     (articles_copy / "006_lighthouse.txt").write_text(NEW_ARTICLE, encoding="utf-8")
@@ -421,7 +422,7 @@ def test_engine_sees_another_process_ingest_and_rebuild(chroma_server, articles_
             if ended is None and writer_done():
                 ended = time.monotonic()
             if ended is not None and answer and any(c.doc == "006_lighthouse.txt" for c in answer.citations):
-                assert "19 nautical miles" in answer.text
+                assert "41 years" in answer.text
                 return time.monotonic() - ended, problems
             if ended is not None and time.monotonic() - ended > within:
                 break

@@ -11,8 +11,9 @@ command:
   score is added to the ranker's before the softmax (both are fitted by the same softmax likelihood, so both
   scores are log-odds of the same event, and a product of the two models adds them);
 - the answerability model reads the ranker's list as a whole (how good the best sentence is, how far ahead, whether
-  it holds the kind of answer asked for and the question's focus, whether the question names something no passage
-  mentions) and gives the probability that the articles answer the question at all.
+  it holds the kind of answer asked for and the question's focus, whether it counts what a "how many" question
+  counts, whether the question names something no passage mentions) and gives the probability that the articles
+  answer the question at all.
 
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
 for a number, a date or a sum of money and the chosen sentence holds none. The answer's `confidence` is the
@@ -53,7 +54,8 @@ RANKER_FEATURES = (
     "has_date", "rank_score", "passage_rank", "time_match", "fragment", "position", "words",
 )
 ANSWERABILITY_FEATURES = (
-    "best", "margin", "best_dense", "best_lexical", "best_typed", "best_short", "best_focus", "unknown_names",
+    "best", "margin", "best_dense", "best_lexical", "best_typed", "best_short", "best_focus", "count_missing",
+    "unknown_names",
 )
 # Few features, each one that should make an answer more likely (or, unknown names, less). No feature says which
 # kind of question it is: that would learn how the question writers phrased their unanswerable questions (many
@@ -186,7 +188,11 @@ def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) ->
     values = {
         "best": ranked[0].p, "margin": ranked[0].p - (ranked[1].p if len(ranked) > 1 else 0.0),
         "best_dense": best.dense, "best_lexical": best.lexical_with_context, "best_typed": best.typed,
-        "best_short": best.short is not None, "best_focus": best.focus, "unknown_names": min(unknown_names, 3),
+        "best_short": best.short is not None, "best_focus": best.focus,
+        # "how many spectators ...?" answered by a sentence with numbers, none of them of spectators: a near-miss
+        # often asks to count something its article mentions but never counts
+        "count_missing": asked.kind == "number" and bool(asked.focus or asked.unit) and not best.focus_counted,
+        "unknown_names": min(unknown_names, 3),
     }
     return np.asarray([[float(values[name]) for name in ANSWERABILITY_FEATURES]])
 

@@ -45,8 +45,9 @@ import numpy as np
 QUESTIONS = Path(__file__).with_name("questions")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # (corpus, question sets) per split; the older sets were used to tune the hand-set scorer before, so they train.
-TRAIN = {"bundled": ("articles.jsonl", "articles2-train.jsonl"), "bbc": ("bbc.jsonl", "bbc2-train.jsonl")}
-DEV = {"bundled": ("articles2-dev.jsonl",), "bbc": ("bbc2-dev.jsonl",)}
+TRAIN = {"bundled": ("articles.jsonl", "articles2-train.jsonl"),
+         "bbc": ("bbc.jsonl", "bbc2-train.jsonl", "bbc3-train.jsonl")}
+DEV = {"bundled": ("articles2-dev.jsonl",), "bbc": ("bbc2-dev.jsonl", "bbc3-dev.jsonl")}
 FOLDS = 5
 MAX_FALSE_REFUSALS = 0.10
 MAX_MEDIAN_WORDS = 35  # answers stay short: a second sentence is quoted only while the median answer is this long
@@ -248,9 +249,9 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
     }
 
 
-def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float:
-    """The refusal threshold, over the probabilities the reader acts on (its rules included: a question refused by
-    them counts within the false-refusal budget)."""
+def answerability_scores(examples: list[Example], model, pairs: PairScoresOf | None = None) -> list[tuple[float, bool]]:
+    """Each question's probability that the articles answer it, as the reader acts on it (its rules included: a
+    question they refuse scores 0), with whether they do."""
     from qa.answer.reader import answerability, rank
 
     scored = []
@@ -258,6 +259,22 @@ def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None 
         alone, ranked = rank(e.candidates, e.asked, model, pairs(e) if pairs else None)
         scored.append((answerability(alone, ranked[0].candidate, e.asked, e.unknown_names, model) if ranked else 0.0,
                        e.answerable))
+    return scored
+
+
+def answerability_auc(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float:
+    """How well the answerability probability separates answerable from unanswerable questions, whatever the
+    threshold: the chance that an answerable question gets a higher probability than an unanswerable one (ROC AUC)."""
+    from sklearn.metrics import roc_auc_score
+
+    scores, labels = zip(*answerability_scores(examples, model, pairs))
+    return round(float(roc_auc_score(labels, scores)), 3) if len(set(labels)) == 2 else float("nan")
+
+
+def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float:
+    """The refusal threshold, over the probabilities the reader acts on (its rules included: a question refused by
+    them counts within the false-refusal budget)."""
+    scored = answerability_scores(examples, model, pairs)
     answerable = sum(a for _, a in scored)
     unanswerable = len(scored) - answerable
     best, best_gain = 0.0, -1.0
@@ -333,7 +350,10 @@ def train(bbc: Path, work: Path, adapters: Path) -> tuple[object, dict]:
     train_set = [e for corpus, sets in TRAIN.items() for e in collect(corpus, sets, found[corpus])]
     dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
     model, alone, pairs = fit_reader(train_set, dev_set, adapters)
-    on_dev = lambda m, corpus: evaluate([e for e in dev_set if e.corpus == corpus], m, pairs)  # noqa: E731
+    def on_dev(m, corpus: str) -> dict:
+        questions = [e for e in dev_set if e.corpus == corpus]
+        return evaluate(questions, m, pairs) | {"answerable_auc": answerability_auc(questions, m, pairs)}
+
     about = {
         "command": "python -m qa.evaluation.train_reader",
         "train": {corpus: list(sets) for corpus, sets in TRAIN.items()},

@@ -46,7 +46,7 @@ from qa.types import Passage, ScoredPassage
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 5  # part of the cache folder's name: a change of what is pickled never reads an older cache
+CACHE_FORMAT = 6  # part of the cache folder's name: a change of what is cached, or of how, never reads an older cache
 BM25_TOKEN = re.compile(r"(?u)\b\w+\b")  # how BM25 splits the term text of passages and questions alike
 RRF_K = 60  # the usual constant of reciprocal rank fusion: flattens the head so no single ranking dominates
 CANDIDATES = 30  # how deep each ranking is read before fusion
@@ -163,8 +163,8 @@ class Retriever:
         term_texts = {}
         for pid, passage in passages.items():
             passage_terms = terms(passage.text)
-            term_texts[pid] = " ".join(passage_terms)
             df.update(set(passage_terms))
+            term_texts[pid] = " ".join(passage_terms + _title_terms(passage, metadata[pid]))
         vocabulary = Vocabulary(df, len(passages))
         first_row, vectors = self._read_sentence_vectors(passages)
         bm25 = None
@@ -371,6 +371,14 @@ def _similarity(passages: list[ScoredPassage], vectors: dict[str, np.ndarray],
             mean = np.mean(rows, axis=0)
             similarity[scored.passage.id] = float(mean @ query_vector) / max(float(np.linalg.norm(mean)), 1e-12)
     return similarity
+
+
+def _title_terms(passage: Passage, metadata: dict) -> list[str]:
+    """The terms of the passage's article title, for BM25, unless the passage holds the title itself. A headline
+    names the story; a later paragraph of it often names only the detail ("the club", "he said"), so a question
+    that names the story and asks for that detail matches the paragraph by both (docs/architecture.md)."""
+    title = metadata.get("title") or ""
+    return terms(title) if title and title not in passage.text else []
 
 
 def _metadata_filters(where: dict):
