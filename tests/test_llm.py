@@ -512,9 +512,6 @@ def test_a_supported_answer_is_an_llm_answer_with_verified_citations(stub, llm_e
     assert stub.last.body["max_tokens"] == llm_engine.settings.llm_max_tokens
 
 
-# As in tests/test_time.py: the reader refitted on the bbc3 questions no longer rates the Zarif sentences close
-# enough to the best one for the change to be shown. Strict: a refit that brings it back fails here.
-@pytest.mark.xfail(strict=True, reason="after the bbc3 refit the Zarif sentences fall below changes.CLOSE (#13)")
 def test_changed_facts_note_appears_in_llm_mode_too(stub, llm_engine):
     question = "Who is Iran's foreign minister?"
     best = _best_source(llm_engine, question)

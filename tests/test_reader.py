@@ -43,6 +43,19 @@ from qa.types import Passage, Sentence
     ("How much did exports grow last year?", "number", (), None),  # an amount, not a sum paid
     ("Why did the talks collapse?", "reason", (), None),
     ("What did the minister say?", None, (), None),
+    ("How fast can the new robot walk?", "number", (), "speed"),
+    ("How tall is the tower?", "number", (), "length"),
+    # the first question word sets the kind; a clause after a comma only adds context
+    ("How many times had the US blocked the bid, when talks were offered to Iraq?", "number", ("time",), None),
+    ("What did sales amount to in 2004, when rival airlines took its passengers?", None, (), None),
+    ("According to the police, how many people were hurt?", "number", ("peopl",), None),
+    ("Roughly how many jobs will go?", "number", ("job",), None),
+    ("In the poll, respondents in which country were the most upbeat?", "place", ("countri",), None),
+    # the head of the phrase, not its first word and not the verb after it
+    ("How many US broadband lines come through cable?", "number", ("line",), None),
+    ("Which Labour election strategist was behind the plan?", "name", ("strategist",), None),
+    ("Which film took the award for best picture?", "name", ("film",), None),
+    ("At what percentage of capacity did the plant run?", "number", ("percentag",), "percent"),
 ])
 def test_what_a_question_asks_for(question, kind, focus, unit):
     got = asked(question)
@@ -59,6 +72,9 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Which comics inspired the film?", "Based on the Watchmen comics, the film opens next week.", "Watchmen"),
     ("How many people were hurt?", "Officials said 12 people were hurt and 3 were missing on Monday.", "12 people"),
     ("How many were hurt?", "Officials said 12 were hurt and 3 were missing on Monday.", None),  # which one?
+    ("Until what year was a divorce granted only by Parliament?",
+     "Until 1857, the only way to get a divorce was an Act of Parliament.", "1857"),  # a year before 1900
+    ("How fast can the robot walk?", "It can walk at about 1.35km/h (0.83mph).", "1.35km/h"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)
@@ -73,6 +89,10 @@ def test_a_number_counts_what_was_asked_only_next_to_it():
     length = asked("How long is the border?")
     assert counts_focus("They share a 700-kilometer border.", length)
     assert not counts_focus("They fought a six-week war along the border in 2020.", length)
+    assert counts_focus("Its light can be seen 19 nautical miles away.", asked("How far can the light be seen?"))
+    weeks = asked("How many weeks of training did the players get?")
+    assert counts_focus("They had a 10-week period of training in the summer.", weeks)  # number and focus in one word
+    assert not counts_focus("They trained for a week in 10 cities.", weeks)
 
 
 def test_a_sum_of_money_is_what_a_price_question_counts():

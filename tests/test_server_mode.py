@@ -402,8 +402,7 @@ def test_engine_sees_another_process_ingest_and_rebuild(chroma_server, articles_
                             collection="fresh", freshness_s=0.5, answer_mode="extractive")
     ingest(settings)
     engine = Engine(settings)
-    # (Not "how far away can it be seen": the reader refuses that one since the bbc3 refit, see docs/evaluation.md.)
-    question = "After how many years of darkness was the lighthouse at Baku's old port lit again?"
+    question = "How far away can the lighthouse at Baku's old port be seen?"
     assert not any(c.doc == "006_lighthouse.txt" for c in engine.ask(question).citations)
 
     (articles_copy / "006_lighthouse.txt").write_text(NEW_ARTICLE, encoding="utf-8")

@@ -27,10 +27,6 @@ def _published(answer) -> list[date]:
 
 
 # Facts that changed over time ----------------------------------------------------------------------------------
-# The reader refitted on the bbc3 questions rates the sentences naming Zarif below the share of the best one's
-# probability (changes.CLOSE) that makes them compete, so the change is no longer shown for this question. Kept as a
-# known failure, strict: it fails the suite when a refit brings the change back, so that the mark is removed.
-@pytest.mark.xfail(strict=True, reason="after the bbc3 refit the Zarif sentences fall below changes.CLOSE (#13)")
 def test_a_role_held_by_different_people_at_different_times(engine):
     answer = engine.ask("Who is Iran's foreign minister?")
     assert not answer.refused
@@ -142,9 +138,6 @@ def test_the_filter_restricts_the_sources(engine):
                                               "from": "filter"}
 
 
-# The reader refitted on the bbc3 questions quotes "Azerbaijan's Foreign Minister Jeyhun Bayramov" for Iran's: it
-# does not read whose minister a sentence names. Strict, like the one above.
-@pytest.mark.xfail(strict=True, reason="the reader takes Azerbaijan's foreign minister for Iran's (#13)")
 def test_an_earlier_range_answers_with_the_minister_of_that_time(engine):
     older = engine.ask("Who is Iran's foreign minister?", date_range=("2020-12", "2021-02"))
     assert "Zarif" in older.text and "Amir-Abdollahian" not in older.text

@@ -15,7 +15,7 @@ from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
 _WANTS = [
     ("date", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
-    ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure)|by how much)\b", re.I)),
+    ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often|fast|tall|high|deep|wide|heavy)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure)|by how much)\b", re.I)),
     ("person", re.compile(r"\b(who|whom|whose|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
     ("place", re.compile(r"\b(where|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
     ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
@@ -25,9 +25,12 @@ _WANTS = [
 ]
 KINDS = tuple(kind for kind, _ in _WANTS)
 
+# A year before 1900 only after a word that makes it one ("until 1857", not "1500 jobs").
+_EARLIER_YEAR = "(?:" + "|".join(rf"(?<=\b{word} )" for word in (
+    "in", "until", "since", "from", "by", "before", "after", "between", "of", "to", "till")) + r")1[0-8]\d\d"
 _DATE = re.compile(  # the longer forms first: "18 December 2004" and "December 2004" are one date, not a year
     rf"\b(\d{{1,2}}\s+({MONTH_WORDS})\.?\s+(19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}},?\s+(19|20)\d\d|"
-    rf"({MONTH_WORDS})\.?\s+(19|20)\d\d|(19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
+    rf"({MONTH_WORDS})\.?\s+(19|20)\d\d|(19|20)\d\d|{_EARLIER_YEAR}|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
     rf"({'|'.join(WEEKDAYS)})|(last|next|this|earlier this|later this) "
     r"(year|month|week)|yesterday|today|tomorrow)\b",
     re.I,
@@ -48,15 +51,25 @@ _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so tha
 
 
 # A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ...").
-_CLAUSE_START = re.compile(r"(?:^|[,.;:?!]\s*|\b(?:and|or|but)\s+)\W*(?:(?:on|in|for|at|by|from|to|since|until|of|with|"
+_CLAUSE_START = re.compile(r"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:in|at|on|by|from|for|to|of|"
+                           r"with|under|during) wh(?:ich|ose|om)\b))\W*(?:(?:exactly|roughly|approximately|about|"
+                           r"around|precisely|just|so)\s+(?=how\b))?(?:(?:on|in|for|at|by|from|to|since|until|of|with|"
                            r"through|under|during|after|before|about|into|over|among)\s+)?", re.I)
+_QUESTION_WORD = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 
 
 def wanted(question: str) -> str | None:
-    starts = [m.end() for m in _CLAUSE_START.finditer(question)]
-    for kind, pattern in _WANTS:
-        if any(pattern.match(question, start) for start in starts):
+    """The kind the question's first question word asks for. A clause after a comma opens a new question only when
+    no question word came before it ("According to the report, how many ..."); after one, it is a subordinate clause
+    ("How many times had X blocked it, when Y ...?" asks for a number, not a date)."""
+    asked_already = False
+    for start in _CLAUSE_START.finditer(question):
+        if start.group("comma") and asked_already:
+            continue
+        kind = next((kind for kind, pattern in _WANTS if pattern.match(question, start.end())), None)
+        if kind:
             return kind
+        asked_already = asked_already or bool(_QUESTION_WORD.match(question, start.end()))
     return None
 
 
@@ -87,22 +100,23 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
         return bool(_MONEY.search(sentence))
     if asked.unit:
         for number in re.finditer(r"\d[\d,.]*", sentence):
-            unit = re.match(r"\s?(-?[a-z-]+)", sentence[number.end():], re.I)
-            if unit and _UNITS[asked.unit].match(unit.group(1)):
+            # the unit right after the number, or after one word that qualifies it ("19 nautical miles")
+            if _UNITS[asked.unit].match(sentence, number.end()):
                 return True
     if not asked.focus or not set(asked.focus) & set(terms(sentence)):  # one pass spares the word-by-word one
         return False
     words = re.findall(r"[\w'’.,%-]+", sentence)
     for i, word in enumerate(words):
-        if set(terms(word)) & set(asked.focus) and any(_NUMBER.search(w) for w in words[max(0, i - 3):i]):
-            return True
+        if set(terms(word)) & set(asked.focus) and (
+                any(_NUMBER.search(w) for w in words[max(0, i - 3):i]) or re.match(r"\d[\d,.]*-", word)):
+            return True  # "12,500 spectators", or one word: "a 10-week period" for "how many weeks"
     return False
 
 
 # Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
 # "12,500 spectators"), a date, a run of capitalised words (a name).
 _AMOUNT = re.compile(
-    r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|bn|m|k|billion|million|thousand|"
+    r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
     r"trillion|hundred)\b|-[a-z]+\b)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
@@ -227,11 +241,13 @@ class Asked:
 
     kind: str | None
     focus: tuple[str, ...]
-    unit: str | None = None  # "length", "duration", "age" or "money": "how long is the border" wants kilometres
+    unit: str | None = None  # a key of _UNITS, or "money": "how long is the border" wants a length in km or miles
 
 
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
 _MEASURES = [
+    ("percent", re.compile(r"\b(what|which) (percentage|proportion|share of)\b|\bhow many per ?cent\b", re.I)),
+    ("speed", re.compile(r"\bhow fast\b|\bwhat (is |was )?(the |its |their )?(top |average |maximum )?speed\b", re.I)),
     ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I)),
     ("age", re.compile(r"\bhow old\b", re.I)),
@@ -244,10 +260,16 @@ _MEASURES = [
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
                     r"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?(?:dollars|pounds|euros|yen|yuan|rupees|francs|"
                     r"manats|rials|pence|cents)\b", re.I)
+# The unit after a number, read from the number's end: "700-kilometer", "19 nautical miles", "1.35km/h".
+_UNIT_START = r"(?:-|\s?(?:[a-z]+\s)?)"
 _UNITS = {
-    "length": re.compile(r"^-?(kilomet|km$|kms$|mile|met(re|er)|feet$|foot$|inch|yard|centimet|cm$)", re.I),
-    "duration": re.compile(r"^-?(second|minute|hour|day|week|month|year|decade|centur)", re.I),
-    "age": re.compile(r"^-?(year|-year-old)", re.I),
+    "length": re.compile(_UNIT_START + r"(kilomet|kms?\b|mile|met(re|er)|feet\b|foot\b|inch|yard|centimet|cm\b)",
+                         re.I),
+    "speed": re.compile(_UNIT_START + r"(km/h|kph\b|mph\b|miles? (an|per) hour|kilomet\w+ (an|per) hour|knots?\b)",
+                        re.I),
+    "percent": re.compile(_UNIT_START + r"(%|per ?cent\b)", re.I),
+    "duration": re.compile(_UNIT_START + r"(second|minute|hour|day|week|month|year|decade|centur)", re.I),
+    "age": re.compile(_UNIT_START + r"(year|-year-old)", re.I),
 }
 
 
@@ -257,16 +279,25 @@ def asked(question: str) -> Asked:
 
 
 def _focus_terms(question: str) -> list[str]:
+    """The head of the noun phrase after the question word: its last plural ("how many US broadband *lines* come
+    through cable"), else its last word ("which Labour election *strategist* was"). The phrase ends at a function
+    word, at a word ending in -ed or -ing, or at a word followed by a determiner, which is a verb ("which *film* took
+    the award")."""
     match = _FOCUS_AFTER.search(question)
     if not match:
         return []
+    words = re.findall(r"[\w'’-]+", match.group("rest"))[:5]
     nouns = []
-    for word in re.findall(r"[\w'’-]+", match.group("rest"))[:4]:
-        if word[:1].isupper() or word[:1].isdigit():
-            continue
-        if _FOCUS_STOP.match(word):
+    for i, word in enumerate(words):
+        if _FOCUS_STOP.match(word) or (nouns and i + 1 < len(words) and _DETERMINER.match(words[i + 1])):
             break
-        nouns.append(word)
-        if not match.group("many"):
-            break
-    return terms(nouns[-1]) if nouns else []
+        if not (word[:1].isupper() or word[:1].isdigit() or word.lower() in _NUMBER_WORDS):
+            nouns.append(word)
+    plurals = [word for word in nouns if _PLURAL.search(word)]
+    head = (plurals or nouns or [None])[-1]
+    return terms(head) if head else []
+
+
+_DETERMINER = re.compile(r"^(?:the|a|an|his|her|its|their|this|that|these|those|our|my|your)$", re.I)
+_PLURAL = re.compile(r"(?<![su])s$|^(?:people|men|women|children|police|staff)$", re.I)
+_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
