@@ -50,7 +50,9 @@ _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so tha
                      r"led to|caused|prompted|reason)\b", re.I)
 
 
-# A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ...").
+# A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ..."); also
+# after a preposition before which/whose/whom ("respondents in which country ...") and after an adverb before how
+# ("roughly how many ...").
 _CLAUSE_START = re.compile(r"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:in|at|on|by|from|for|to|of|"
                            r"with|under|during) wh(?:ich|ose|om)\b))\W*(?:(?:exactly|roughly|approximately|about|"
                            r"around|precisely|just|so)\s+(?=how\b))?(?:(?:on|in|for|at|by|from|to|since|until|of|with|"
