@@ -56,6 +56,12 @@ from qa.types import Passage, Sentence
     ("Which Labour election strategist was behind the plan?", "name", ("strategist",), None),
     ("Which film took the award for best picture?", "name", ("film",), None),
     ("At what percentage of capacity did the plant run?", "number", ("percentag",), "percent"),
+    # a money word that heads its phrase asks for a sum; one that qualifies the next word does not
+    ("What fine did the regulator impose on the bank?", "name", ("fine",), "money"),
+    ("What was the budget for the film?", None, ("budget",), "money"),
+    ("Which budget airline cut its fares?", "name", ("airlin",), None),
+    # number words are not the focus, however they are spelt
+    ("How many dozen eggs were sold?", "number", ("egg",), None),
 ])
 def test_what_a_question_asks_for(question, kind, focus, unit):
     got = asked(question)

@@ -123,6 +123,7 @@ _AMOUNT = re.compile(
     r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
 _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
+SHORT_KINDS = tuple(_SHORT_KINDS)  # the kinds a short answer can be given for
 
 
 def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
@@ -230,11 +231,12 @@ def _matches_in(pattern: re.Pattern, question: str) -> frozenset[str]:
 # after "which/what" it is the first common noun ("which Premiership *club*"). Names and numbers are never the focus.
 _FOCUS_AFTER = re.compile(
     r"\b(?:(?P<many>how (?:many|much))|which|what(?:\s+(?:is|was|are|were)\s+the)?)\s+(?P<rest>.*)", re.I)
-_FOCUS_STOP = re.compile(
-    r"^(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
+# Words that end a noun phrase: function words, and -ed / -ing forms, which are more often verbs than nouns here.
+_PHRASE_END = (
+    r"did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
     r"with|that|which|who|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|his|her|"
-    r"\w+ed|\w+ing)$",
-    re.I)
+    r"\w+ed|\w+ing")
+_FOCUS_STOP = re.compile(rf"^(?:{_PHRASE_END})$", re.I)
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,8 @@ _MEASURES = [
     ("money", re.compile(r"\bhow much\b(?:\s+money\b|[^?]*\b(?:pay|paid|cost|costs|spend|spent|sell|sold|raise|raised|"
                          r"earn|earned|worth|charge|charged|fine|fined|bid|offer|offered|invest|invested|donate|donated|"
                          r"owe|owed|borrow|borrowed|bill|billed)\b)|\b(?:what|which)\b[^?]*\b(?:price|fee|fine|salary|"
-                         r"wage|budget|sum)\b", re.I)),
+                         # the noun heads its phrase: "which budget airline" asks for an airline, not a sum
+                         rf"wage|budget|sum)s?\b(?!\s+(?!(?:{_PHRASE_END})\b)[a-z])", re.I)),
 ]
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
                     r"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?(?:dollars|pounds|euros|yen|yuan|rupees|francs|"
@@ -293,7 +296,7 @@ def _focus_terms(question: str) -> list[str]:
     for i, word in enumerate(words):
         if _FOCUS_STOP.match(word) or (nouns and i + 1 < len(words) and _DETERMINER.match(words[i + 1])):
             break
-        if not (word[:1].isupper() or word[:1].isdigit() or word.lower() in _NUMBER_WORDS):
+        if not (word[:1].isupper() or word[:1].isdigit() or _NUMBER.fullmatch(word)):
             nouns.append(word)
     plurals = [word for word in nouns if _PLURAL.search(word)]
     head = (plurals or nouns or [None])[-1]
@@ -302,4 +305,3 @@ def _focus_terms(question: str) -> list[str]:
 
 _DETERMINER = re.compile(r"^(?:the|a|an|his|her|its|their|this|that|these|those|our|my|your)$", re.I)
 _PLURAL = re.compile(r"(?<![su])s$|^(?:people|men|women|children|police|staff)$", re.I)
-_NUMBER_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}

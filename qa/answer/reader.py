@@ -10,10 +10,10 @@ command:
 - the pair reader reads the question and each of the PAIR_DEPTH sentences the ranker rates highest together; its
   score is added to the ranker's before the softmax (both are fitted by the same softmax likelihood, so both
   scores are log-odds of the same event, and a product of the two models adds them);
-- the answerability model reads the ranker's list as a whole (how good the best sentence is, how far ahead, whether
-  it holds the kind of answer asked for and the question's focus, whether it counts what a "how many" question
-  counts, whether the question names something no passage mentions) and gives the probability that the articles
-  answer the question at all.
+- the answerability model reads the ranker's list as a whole (how good the best sentence is, how far ahead, what
+  the question asks for that it lacks: the kind of answer, a short answer, the question's focus, a count of what a
+  "how many" question counts; whether the question names something no passage mentions) and gives the probability
+  that the articles answer the question at all.
 
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
 for a number, a date or a sum of money and the chosen sentence holds none. The answer's `confidence` is the
@@ -33,7 +33,7 @@ from typing import Callable
 
 import numpy as np
 
-from qa.answer.answer_types import KINDS, Asked
+from qa.answer.answer_types import KINDS, SHORT_KINDS, Asked
 from qa.answer.extractive import Candidate
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
@@ -54,7 +54,7 @@ RANKER_FEATURES = (
     "has_date", "rank_score", "passage_rank", "time_match", "fragment", "position", "words",
 )
 ANSWERABILITY_FEATURES = (
-    "best", "margin", "best_dense", "best_lexical", "best_typed", "best_short", "best_focus", "count_missing",
+    "best", "margin", "best_dense", "best_lexical", "type_missing", "short_missing", "focus_missing", "count_missing",
     "unknown_names",
 )
 # Few features, each one that should make an answer more likely (or, unknown names, less). No feature says which
@@ -187,8 +187,12 @@ def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) ->
     best = ranked[0].candidate
     values = {
         "best": ranked[0].p, "margin": ranked[0].p - (ranked[1].p if len(ranked) > 1 else 0.0),
-        "best_dense": best.dense, "best_lexical": best.lexical_with_context, "best_typed": best.typed,
-        "best_short": best.short is not None, "best_focus": best.focus,
+        "best_dense": best.dense, "best_lexical": best.lexical_with_context,
+        # what the question asks for and the best sentence lacks; a question that asks for no kind, no short answer
+        # or no focus ("what did X say about Y?") lacks none, rather than all of them
+        "type_missing": asked.kind is not None and not best.typed,
+        "short_missing": asked.kind in SHORT_KINDS and best.short is None,
+        "focus_missing": bool(asked.focus) and not best.focus,
         # "how many spectators ...?" answered by a sentence with numbers, none of them of spectators: a near-miss
         # often asks to count something its article mentions but never counts
         "count_missing": asked.kind == "number" and bool(asked.focus or asked.unit) and not best.focus_counted,

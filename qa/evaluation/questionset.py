@@ -179,13 +179,15 @@ def split_of(key: str) -> str:
     return next(name for name, bound in SPLITS if fraction < bound)
 
 
+def article_of(source_row: dict) -> str:
+    """The article a source question is about, which `--by doc` groups by: its first gold article, or `near`."""
+    gold = source_row.get("gold") or []
+    return gold[0]["doc"] if gold and isinstance(gold[0], dict) else source_row.get("near", "")
+
+
 def split(src_path: str | Path, articles_dir: str | Path, by: str = "doc") -> dict[str, list[dict]]:
     """The resolved questions of a source file, by split (see the module's doc)."""
-    keys = {}
-    for _, obj in _read_jsonl(Path(src_path)):
-        gold = obj.get("gold") or []
-        doc = gold[0]["doc"] if gold and isinstance(gold[0], dict) else obj.get("near", "")
-        keys[obj.get("id")] = doc if by == "doc" else obj.get("id")
+    keys = {obj.get("id"): article_of(obj) if by == "doc" else obj.get("id") for _, obj in _read_jsonl(Path(src_path))}
     out: dict[str, list[dict]] = {name: [] for name, _ in SPLITS}
     for row in resolve(src_path, articles_dir):
         out[split_of(keys[row["id"]])].append(row)
