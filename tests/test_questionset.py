@@ -127,9 +127,10 @@ SETS = PROJECT_ROOT / "qa" / "evaluation" / "questions"
 BBC = PROJECT_ROOT.parent / "shared" / "corpora" / "bbc"
 NEAR_MISS_SETS = [("articles2.src.jsonl", PROJECT_ROOT / "store" / "articles"),
                   ("articles3.src.jsonl", PROJECT_ROOT / "store" / "articles"),
-                  ("articles4.src.jsonl", PROJECT_ROOT / "store" / "articles"), ("bbc2.src.jsonl", BBC),
-                  ("bbc3.src.jsonl", BBC), ("bbc4.src.jsonl", BBC), ("bbc5.src.jsonl", BBC)]
-SPLIT_SETS = ("bbc2", "bbc3", "bbc4", "bbc5")
+                  ("articles4.src.jsonl", PROJECT_ROOT / "store" / "articles"),
+                  ("articles5.src.jsonl", PROJECT_ROOT / "store" / "articles"), ("bbc2.src.jsonl", BBC),
+                  ("bbc3.src.jsonl", BBC), ("bbc4.src.jsonl", BBC), ("bbc5.src.jsonl", BBC), ("bbc6.src.jsonl", BBC)]
+SPLIT_SETS = ("bbc2", "bbc3", "bbc4", "bbc5", "bbc6")
 
 
 @pytest.mark.parametrize("name, articles", NEAR_MISS_SETS)
