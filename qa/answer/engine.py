@@ -323,7 +323,7 @@ def question_problem(question: str) -> str | None:
         return f"The question is too long ({len(question):,} characters; the limit is {MAX_QUESTION_CHARS:,})."
     if not re.search(r"\w", question):
         return "The question has no words in it."
-    if not re.search(r"\w", _MARKUP.sub(" ", question)):
+    if not re.search(r"\w", clean_question(question)):
         return "The question holds only markup (HTML tags or a script), no words to search the articles for."
     return None
 
