@@ -55,6 +55,8 @@ from qa.types import Passage, Sentence
     ("How many US broadband lines come through cable?", "number", ("line",), None),
     ("Which Labour election strategist was behind the plan?", "name", ("strategist",), None),
     ("Which film took the award for best picture?", "name", ("film",), None),
+    ("Which newspaper first claimed the manager felt undermined?", "name", ("newspap",), None),  # an adverb ends it
+    ("Which firm later bought the rest of the shares?", "person", ("firm",), None),
     ("At what percentage of capacity did the plant run?", "number", ("percentag",), "percent"),
     # a money word that heads its phrase asks for a sum; one that qualifies the next word does not
     ("What fine did the regulator impose on the bank?", "name", ("fine",), "money"),

@@ -3,9 +3,9 @@ ranked again by their best sentence.
 
 Dense vectors find paraphrases; BM25 finds the numbers, dates and names that MiniLM blurs; a passage's best sentence
 finds the one line on the question's subject in a passage about something else, which the passage's mean vector
-blurs. The rankings are fused by reciprocal rank, which needs no score calibration between them. Everything built
-from the collections (the passage table, BM25, term statistics, every sentence's vector) is cached on disk under the
-store, keyed by the index's fingerprint, so a new process does not rebuild it.
+blurs. The rankings are fused by weighted reciprocal rank (qa/index/fusion.py), which needs no score calibration
+between them. Everything built from the collections (the passage table, BM25, term statistics, every sentence's
+vector) is cached on disk under the store, keyed by the index's fingerprint, so a new process does not rebuild it.
 
 The sentence vectors are read from that cache (a question reads the rows of its candidates, qa/index/vector_file.py),
 never from the sentence collection: the first read of a Chroma collection loads its whole vector index
@@ -39,6 +39,7 @@ import numpy as np
 
 from qa.heap import release_free_heap
 from qa.index.embedding import Embedder
+from qa.index.fusion import load_fusion
 from qa.index.lexical import Vocabulary, names, terms
 from qa.index.store import DAY_KEY, Collections, day_number, pages, passage_from_record
 from qa.index.vector_file import VectorArray, VectorFile
@@ -48,7 +49,6 @@ log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 6  # part of the cache folder's name: a change of what is cached, or of how, never reads an older cache
 BM25_TOKEN = re.compile(r"(?u)\b\w+\b")  # how BM25 splits the term text of passages and questions alike
-RRF_K = 60  # the usual constant of reciprocal rank fusion: flattens the head so no single ranking dominates
 CANDIDATES = 30  # how deep each ranking is read before fusion
 MODES = ("hybrid", "dense", "bm25")
 
@@ -61,6 +61,16 @@ class Retrieved:
     variants: dict[str, set[str]]  # indexed spelling variants of some of those terms
     passage_similarity: dict[str, float]  # passage id -> cosine to the question, for every returned passage
     sentence_vectors: dict[str, np.ndarray]  # "<passage id>#<n>" -> vector, for every returned passage's sentences
+
+
+@dataclass
+class Searched:
+    """A question's searches before fusion."""
+
+    query_vector: np.ndarray
+    terms: list[str]
+    variants: dict[str, set[str]]
+    rankings: dict[str, list[str]]  # ranking name (qa.index.fusion.RANKINGS) -> passage ids, best first
 
 
 @dataclass(frozen=True)
@@ -234,42 +244,36 @@ class Retriever:
                     variants[term] = near
         return found, variants
 
-    def retrieve(self, question: str, top_k: int, only: DocFilter | None = None) -> Retrieved:
-        """The top_k passages for the question; `only`: search only the articles published in that range."""
+    def search(self, question: str, only: DocFilter | None = None) -> Searched:
+        """The question's rankings of passage ids, before fusion; `only`: search only the articles published in that
+        range."""
         tables = self.tables
         query_vector = self.embedder.embed([question])[0]
         query_terms, variants = self.expand(question)
-        rankings: list[list[str]] = []
+        searched = Searched(query_vector, query_terms, variants, {})
         mask = self._mask(only) if only is not None else None
         if not tables.passages or (mask is not None and not any(mask)):
-            return Retrieved([], query_vector, query_terms, variants, {}, {})
+            return searched
         where = self._where(only) if only is not None else None
+        rankings = searched.rankings
         if self.mode in ("hybrid", "dense"):
-            rankings.append(self._dense_passages(question, query_vector, where))
+            rankings["dense"] = self._dense_passages(question, query_vector, where)
         if self.mode in ("hybrid", "bm25"):
             expanded = query_terms + sorted({v for near in variants.values() for v in near})
-            rankings.append(self._bm25(expanded, mask))
+            rankings["bm25"] = self._bm25(expanded, mask)
         if self.mode in ("hybrid", "dense"):
-            rankings.append(self._by_best_sentence(query_vector, list(dict.fromkeys(p for r in rankings for p in r))))
-        fused: dict[str, float] = {}
-        for ranking in rankings:
-            for rank, pid in enumerate(ranking):
-                fused[pid] = fused.get(pid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        best_possible = len(rankings) / (RRF_K + 1)
-        passages, seen_texts = [], set()
-        for pid, score in sorted(fused.items(), key=lambda item: -item[1]):
-            passage = tables.passages.get(pid)
-            # The same text under another name (a syndicated or copied article) would take a second place of the
-            # top k for nothing new: the best-ranked copy stands for all.
-            if passage is None or passage.text in seen_texts:
-                continue
-            seen_texts.add(passage.text)
-            passages.append(ScoredPassage(passage, score / best_possible))
-            if len(passages) == top_k:
-                break
+            found = list(dict.fromkeys(p for ranking in rankings.values() for p in ranking))
+            rankings["best_sentence"] = self._by_best_sentence(query_vector, found)
+        return searched
+
+    def retrieve(self, question: str, top_k: int, only: DocFilter | None = None) -> Retrieved:
+        """The top_k passages for the question; `only`: search only the articles published in that range."""
+        searched = self.search(question, only)
+        tables = self.tables
+        passages = first_passages(tables.passages, tables.metadata, load_fusion().fuse(searched.rankings), top_k)
         vectors = self._sentence_vectors([s.passage for s in passages])
-        return Retrieved(passages, query_vector, query_terms, variants, _similarity(passages, vectors, query_vector),
-                         vectors)
+        return Retrieved(passages, searched.query_vector, searched.terms, searched.variants,
+                         _similarity(passages, vectors, searched.query_vector), vectors)
 
     # Date filters inside the searches ----------------------------------------------------------------------------
     def _where(self, only: DocFilter) -> dict:
@@ -353,6 +357,27 @@ class Retriever:
                 block = tables.vectors.rows(first, len(passage.sentences))
                 vectors.update((f"{passage.id}#{i}", row) for i, row in enumerate(block))
         return vectors
+
+
+def first_passages(passages: dict[str, Passage], metadata: dict[str, dict], fused: list[tuple[str, float]],
+                   top_k: int) -> list[ScoredPassage]:
+    """The first top_k passages of a fused ranking (ids with scores, best first), each text once.
+
+    The same text under another name (a syndicated or copied article) would take a second place of the top k for
+    nothing new: it takes the place of its best-ranked copy, and is cited from its original, the copy published first
+    (then the first by name). Which copy ranks first is a near tie between identical texts that any change of weights
+    can flip; the original does not move."""
+    copies: dict[str, list[str]] = {}  # text -> the ids found with it, in the order of the first
+    for pid, _ in fused:
+        passage = passages.get(pid)
+        if passage is not None:
+            copies.setdefault(passage.text, []).append(pid)
+    scores = dict(fused)
+
+    def age(pid: str) -> tuple[str, str]:
+        return metadata.get(pid, {}).get("published") or "9999", pid  # undated copies after dated ones
+
+    return [ScoredPassage(passages[min(pids, key=age)], scores[pids[0]]) for pids in list(copies.values())[:top_k]]
 
 
 def _similarity(passages: list[ScoredPassage], vectors: dict[str, np.ndarray],
