@@ -4,12 +4,13 @@ the question, and an explicit date filter."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
 from qa.answer.engine import Engine
 from qa.ingest.sync import ingest
-from qa.temporal.changes import comparable, number_value, person_mentions, person_value
+from qa.temporal.changes import comparable, differing, number_value, person_mentions, person_value
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +106,27 @@ def test_numbers_that_measure_different_things_are_no_change_over_time():
 def test_the_border_question_has_no_changed_facts_note(engine):
     answer = engine.ask("How long is the border between Iran and Azerbaijan?")
     assert "700" in answer.text and not any("changed" in note for note in answer.notes)
+
+
+def _sentence(text: str, doc: str, p: float) -> SimpleNamespace:
+    return SimpleNamespace(text=text, typed=True, passage=SimpleNamespace(doc=doc), p=p)
+
+
+def test_a_role_holder_counts_whatever_the_reader_made_of_its_sentence():
+    """The reader may rate a sentence that names the holder without the role far above the ones that state the
+    role; the holders come from the sentences that state it, read or retrieved deeper."""
+    days = {"old": date(2021, 1, 27), "new": date(2022, 2, 1), "newer": date(2022, 6, 1)}
+    question = "Who is Iran's foreign minister?"
+    best = _sentence("Bayramov met his Iranian counterpart, Mohammad Javad Zarif, in Tehran.", "old", 0.7)
+    later = _sentence("Iranian Foreign Minister Hossein Amir-Abdollahian met Aliyev.", "new", 0.01)
+    ranked = [best, later]
+    earlier = _sentence("Iran's Foreign Minister Mohammad Javad Zarif says so.", "old", 0.0)  # retrieved deeper
+    read = (ranked, "person", question, lambda c: c.p, days.get)
+    assert differing(*read) == []  # by the reader's probabilities alone, one close reading
+    shown = differing(*read, ranked + [earlier])
+    assert [r.value for r in shown] == ["Hossein Amir-Abdollahian", "Mohammad Javad Zarif"]  # newest first
+    again = _sentence("Iran's Foreign Minister Hossein Amir-Abdollahian spoke.", "newer", 0.0)
+    assert differing(*read, [later, again]) == []  # the same holder at two times is no change
 
 
 # A time named in the question -----------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from qa.index import (
 )
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
-from qa.types import Answer, Citation, DateRange
+from qa.types import Answer, Citation, DateRange, ScoredPassage
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
@@ -52,6 +52,7 @@ class Evidence:
     asked: Asked
     candidates: list[Candidate]
     unknown_names: int  # names in the question that no retrieved passage mentions
+    pool: list[ScoredPassage]  # the passages retrieved, with those beyond the ones read when the pool was read deeper
 
 
 class QuestionError(ValueError):
@@ -173,9 +174,14 @@ class Engine:
         verdict = reader.read(found.candidates, found.asked, found.unknown_names, model,
                               reader.pair_scores_for(found.question, model))
         probability = {id(r.candidate): r.p for r in verdict.ranked}
-        readings = [] if verdict.refused else changes.differing(
-            [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,
-            found.question, lambda c: probability[id(c)], self.published)
+        readings = []
+        if not verdict.refused:
+            # A question that names a time picks the holder itself.
+            holders = None if scope or found.asked.kind != "person" else \
+                [r.candidate for r in verdict.ranked] + self._pool_holders(found)
+            readings = changes.differing(
+                [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,
+                found.question, lambda c: probability[id(c)], self.published, holders)
         citations = extractive.citations_for([r.candidate for r in readings] or verdict.chosen, self.describe)
         if verdict.refused:
             text = extractive.REFUSAL_TEXT
@@ -224,22 +230,35 @@ class Engine:
         standalone = self._standalone(question, history or [], mode)
         scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
         top_k = top_k or self.settings.top_k
+        asked_for = asked(standalone)
         with server_errors(self.settings):
             # A filter restricts inside the searches (only in-range articles are searched); a range read from the
-            # question only ranks, over a pool read deeper.
+            # question only ranks, over a pool read deeper. A person question's pool is read deeper for the role's
+            # holders at other times (`_pool_holders`); the reader reads the same top_k passages as without it.
             only = DocFilter(explicit.first, explicit.last) if explicit and explicit.explicit else None
-            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if scope else top_k, only)
+            deep = scope or asked_for.kind == "person"
+            retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if deep else top_k, only)
         pool = retrieved.passages
-        if scope:
-            retrieved.passages = time_scope.rank(pool, scope, self.published, top_k)
-        asked_for = asked(standalone)
+        retrieved.passages = time_scope.rank(pool, scope, self.published, top_k) if scope else pool[:top_k]
         found = extractive.candidates(standalone, asked_for, retrieved, retrieved.sentence_vectors,
                                       self.retriever.tables.vocabulary, self.published)
         if scope:
             found = time_scope.mark(found, scope, self.published)
         # A name counts as known when any passage read mentions it, also one that the date range ranked out.
-        unknown = extractive.unknown_names(standalone, dataclasses.replace(retrieved, passages=pool))
-        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown))
+        unknown = extractive.unknown_names(
+            standalone, dataclasses.replace(retrieved, passages=pool if scope else retrieved.passages))
+        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown), pool)
+
+    def _pool_holders(self, found: Evidence) -> list[Candidate]:
+        """The sentences of the dated passages retrieved beyond those read that name someone in the role asked about."""
+        read = {scored.passage.id for scored in found.retrieved.passages}
+        naming = [scored for scored in found.pool if scored.passage.id not in read
+                  and self.published(scored.passage.doc) and changes.names_holder(scored.passage.text, found.question)]
+        if not naming:
+            return []
+        beyond = dataclasses.replace(found.retrieved, passages=naming)
+        return extractive.candidates(found.question, found.asked, beyond, beyond.sentence_vectors,
+                                     self.retriever.tables.vocabulary, self.published)
 
     def _standalone(self, question: str, history: list[str], mode: str) -> str:
         """The question made to stand on its own: condensed by the LLM in LLM mode, else by `follow_up.rewrite`."""

@@ -2,9 +2,11 @@
 different values for what the question asks (another name for the same role, another number for the same
 quantity). The answer then shows each value with its article's date, newest first, and says the articles differ.
 
-Only sentences that compete for the answer count: they hold the kind of answer asked for and score close to the
-best one. A value is read narrowly (a name right after the role the question names; a number with its unit next to
-a word of the question), so an ordinary question that one article answers is left alone.
+A number counts only from sentences that compete for the answer: they hold a number and score close to the best
+one. A role's holder counts from any sentence read, or retrieved a little deeper, that names someone right after the
+role the question names ("Iran's Foreign Minister Mohammad Javad Zarif"): such a sentence states who held the role
+when, however well it answers the question as worded. Values are read narrowly (a name right after the role; a
+number with its unit next to a word of the question), so an ordinary question that one article answers is left alone.
 """
 
 from __future__ import annotations
@@ -154,18 +156,29 @@ def comparable(a: tuple, b: tuple) -> bool:
     return a[1] == b[1] and a[3] == b[3]  # the same unit, measuring the same thing
 
 
+def names_holder(text: str, question: str) -> bool:
+    """Whether the text names someone right after the role the question asks about (of any country)."""
+    role = set(_role_terms(question))
+    return bool(role) and bool(person_mentions(text, role))
+
+
 def differing(ranked: list, kind: str | None, question: str, score: Callable[[object], float],
-              published: Callable[[str], date | None]) -> list[Reading]:
+              published: Callable[[str], date | None], holders: list | None = None) -> list[Reading]:
     """The readings to show, newest first, when the best sentences disagree across time; [] otherwise.
 
-    `ranked`: answer candidates, best first.
+    `ranked`: answer candidates, best first. `holders`: for a person question, candidates that may name the role's
+    holder whatever the reader made of them (every sentence read, and those of the pool read deeper that name
+    someone in the role), in that order. Who held a role when is stated by a sentence like "Iran's Foreign Minister
+    Mohammad Javad Zarif says ...", which may answer the question as worded worse than another sentence that names
+    him without the role ("his Iranian counterpart, Mohammad Javad Zarif"), so that holder must not depend on the
+    reader's probabilities.
     """
     if kind not in ("person", "number") or not ranked:
         return []
     known: dict[str, set[str]] = {}
     if kind == "person":
         role = set(_role_terms(question))
-        for candidate in ranked:
+        for candidate in ranked + (holders or []):
             for name, qualifier in person_mentions(candidate.text, role):
                 if qualifier:
                     known.setdefault(name.split()[-1].lower(), set()).add(qualifier)
@@ -181,6 +194,13 @@ def differing(ranked: list, kind: str | None, question: str, score: Callable[[ob
         if day is None or found is None:
             continue
         readings.append(Reading(candidate, found[0], found[1], day))
+    if kind == "person":
+        taken = {id(r.candidate) for r in readings}
+        for candidate in holders or []:
+            day = published(candidate.passage.doc)
+            if id(candidate) not in taken and day and (found := person_value(candidate.text, question, known)):
+                taken.add(id(candidate))
+                readings.append(Reading(candidate, found[0], found[1], day))
     if not readings:
         return []
     first = readings[0]

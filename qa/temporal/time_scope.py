@@ -23,7 +23,8 @@ from qa.temporal.sentence_dates import sentence_dates
 from qa.types import DateRange, Passage, ScoredPassage
 
 OUT_OF_RANGE = 0.5  # a passage out of the question's range keeps half its retrieval score
-POOL = 3  # with a range, retrieval reads this many times top_k passages before ranking or filtering by date
+POOL = 3  # with a range, retrieval reads this many times top_k passages before ranking or filtering by date (and
+# for a person question, before looking for the role's other holders: qa/answer/engine.py)
 
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
 _SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
