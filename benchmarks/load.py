@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         load_after = appload.load_average()
         different = [a for a in run.asked
                      if a.error is None and appload.what_the_user_sees(a.answer) != expected[a.question]]
-        print(f"| run | answers | p50 ms | p95 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- |")
+        print("| run | answers | p50 ms | p95 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- |")
         print(summary("1 client, one question at a time", sorted(single)))
         print(summary(f"{args.clients} clients x {args.each} questions", run.latencies_ms()))
         print(f"\n{len(run.asked)} questions in {run.wall_s:.1f} s ({len(run.asked) / run.wall_s:.1f}/s); "
