@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 BUNDLED_EXAMPLES = [
     "How long is the border between Iran and Azerbaijan?",
     "Where was the first 3+3 meeting held?",
-    "What did Zarif say about the Caucasus?",
+    "Who is Iran's foreign minister?",
     "Who won the 2018 football World Cup?",
 ]
 GENERIC_EXAMPLES = ["What are these articles about?"]
