@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-from qa.evaluation.train_reader import DEV, PROJECT_ROOT, QUESTIONS, TRAIN, engines
+from qa.evaluation.train_reader import DEV, QUESTIONS, TRAIN, add_corpus_arguments, bbc_missing, engines
 from qa.index.fusion import FUSION_PATH, RANKINGS, Fusion
 
 WEIGHTS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
@@ -78,14 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     from qa.config import Settings
 
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.train_fusion", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bbc", type=Path, default=PROJECT_ROOT.parent / "shared" / "corpora" / "bbc",
-                        help="the BBC corpus folder")
-    parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "store" / "chroma-train",
-                        help="where the two indexes are built")
+    add_corpus_arguments(parser)
     parser.add_argument("--out", type=Path, default=FUSION_PATH, help="the fusion file to write")
     args = parser.parse_args(argv)
-    if not args.bbc.is_dir():
-        print(f"the BBC corpus is not at {args.bbc}: pass --bbc DIR", file=sys.stderr)
+    if bbc_missing(args):
         return 1
     found = engines(args.bbc, args.work)
     split = {part: {corpus: searches(found[corpus], sets[corpus]) for corpus in sets}

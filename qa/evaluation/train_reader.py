@@ -127,6 +127,22 @@ def collect(corpus: str, sets: tuple[str, ...], engine) -> list[Example]:
     return examples
 
 
+def add_corpus_arguments(parser) -> None:
+    """The options of the fitting commands (this one and train_fusion) that say where the corpora and indexes are."""
+    parser.add_argument("--bbc", type=Path, default=PROJECT_ROOT.parent / "shared" / "corpora" / "bbc",
+                        help="the BBC corpus folder")
+    parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "store" / "chroma-train",
+                        help="where the two indexes are built")
+
+
+def bbc_missing(args) -> bool:
+    """True, said on stderr, when the --bbc folder is not there."""
+    if args.bbc.is_dir():
+        return False
+    print(f"the BBC corpus is not at {args.bbc}: pass --bbc DIR", file=sys.stderr)
+    return True
+
+
 def engines(bbc: Path, work: Path) -> dict:
     from qa.answer import Engine
     from qa.config import Settings
@@ -433,17 +449,13 @@ def main(argv: list[str] | None = None) -> int:
     from qa.answer.reader import MODEL_PATH
 
     parser = argparse.ArgumentParser(prog="python -m qa.evaluation.train_reader", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bbc", type=Path, default=PROJECT_ROOT.parent / "shared" / "corpora" / "bbc",
-                        help="the BBC corpus folder")
-    parser.add_argument("--work", type=Path, default=PROJECT_ROOT / "store" / "chroma-train",
-                        help="where the two indexes are built")
+    add_corpus_arguments(parser)
     parser.add_argument("--out", type=Path, default=MODEL_PATH, help="the model file to write")
     parser.add_argument("--pair-out", type=Path, default=ADAPTERS_PATH, help="the pair reader's weights to write")
     parser.add_argument("--cross-validate", action="store_true",
                         help="report 5-fold cross-validation on the train and dev questions instead of fitting")
     args = parser.parse_args(argv)
-    if not args.bbc.is_dir():
-        print(f"the BBC corpus is not at {args.bbc}: pass --bbc DIR", file=sys.stderr)
+    if bbc_missing(args):
         return 1
     if args.cross_validate:
         print(json.dumps(cross_validate(args.bbc, args.work), indent=1))
