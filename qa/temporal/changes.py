@@ -166,12 +166,12 @@ def differing(ranked: list, kind: str | None, question: str, score: Callable[[ob
               published: Callable[[str], date | None], holders: list | None = None) -> list[Reading]:
     """The readings to show, newest first, when the best sentences disagree across time; [] otherwise.
 
-    `ranked`: answer candidates, best first. `holders`: for a person question, candidates that may name the role's
-    holder whatever the reader made of them (every sentence read, and those of the pool read deeper that name
-    someone in the role), in that order. Who held a role when is stated by a sentence like "Iran's Foreign Minister
-    Mohammad Javad Zarif says ...", which may answer the question as worded worse than another sentence that names
-    him without the role ("his Iranian counterpart, Mohammad Javad Zarif"), so that holder must not depend on the
-    reader's probabilities.
+    `ranked`: answer candidates, best first. `holders`: for a person question, the sentences of the pool read deeper
+    that name someone in the role; given (even empty), every sentence of `ranked` and of `holders` that names the
+    role's holder is a reading, whatever the reader made of it. Who held a role when is stated by a sentence like
+    "Iran's Foreign Minister Mohammad Javad Zarif says ...", which may answer the question as worded worse than
+    another sentence that names him without the role ("his Iranian counterpart, Mohammad Javad Zarif"), so that
+    holder must not depend on the reader's probabilities. None: only the sentences close to the best count.
     """
     if kind not in ("person", "number") or not ranked:
         return []
@@ -194,9 +194,9 @@ def differing(ranked: list, kind: str | None, question: str, score: Callable[[ob
         if day is None or found is None:
             continue
         readings.append(Reading(candidate, found[0], found[1], day))
-    if kind == "person":
+    if kind == "person" and holders is not None:
         taken = {id(r.candidate) for r in readings}
-        for candidate in holders or []:
+        for candidate in ranked + holders:
             day = published(candidate.passage.doc)
             if id(candidate) not in taken and day and (found := person_value(candidate.text, question, known)):
                 taken.add(id(candidate))
