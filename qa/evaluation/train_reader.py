@@ -311,15 +311,18 @@ def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None 
     them counts within the false-refusal budget): the most refusals of unanswerable questions minus refusals of
     answerable ones, the corpora counting alike (on the mix, the BBC dev questions, six in seven, would choose for the
     bundled articles too), while each corpus's answerable questions stay within MAX_FALSE_REFUSALS."""
-    scored = [(p, a, e.corpus) for (p, a), e in zip(answerability_scores(examples, model, pairs), examples)]
-    corpora = sorted({c for _, _, c in scored})
+    scored = answerability_scores(examples, model, pairs)
+    corpora = sorted({e.corpus for e in examples})
+    by_group: dict[tuple[bool, str], list[float]] = {(a, c): [] for a in (True, False) for c in corpora}
+    for (p, a), e in zip(scored, examples):
+        by_group[a, e.corpus].append(p)
 
     def refused(threshold: float, answerable: bool, corpus: str) -> float:
-        kept = [p for p, a, c in scored if a == answerable and c == corpus]
+        kept = by_group[answerable, corpus]
         return sum(p < threshold for p in kept) / max(len(kept), 1)
 
     best, best_gain = 0.0, -1.0
-    for threshold in sorted({p for p, _, _ in scored} | {0.0}):
+    for threshold in sorted({p for p, _ in scored} | {0.0}):
         false = [refused(threshold, True, c) for c in corpora]
         gain = sum(refused(threshold, False, c) for c in corpora) / len(corpora) - sum(false) / len(corpora)
         if max(false) <= MAX_FALSE_REFUSALS and gain > best_gain:
