@@ -25,8 +25,9 @@ _WANTS = [
 ]
 KINDS = tuple(kind for kind, _ in _WANTS)
 
-# A year before 1900 only after a word that makes it one ("until 1857", not "1500 jobs").
-_EARLIER_YEAR = "(?:" + "|".join(rf"(?<=\b{word} )" for word in (
+# A year before 1900 only after a word that makes it one ("until 1857", not "1500 jobs"). The lookahead first, so
+# that the eleven lookbehinds are tried only where such a year starts, not at every word (a fifth of _DATE's time).
+_EARLIER_YEAR = r"(?=1[0-8]\d\d)(?:" + "|".join(rf"(?<=\b{word} )" for word in (
     "in", "until", "since", "from", "by", "before", "after", "between", "of", "to", "till")) + r")1[0-8]\d\d"
 _DATE = re.compile(  # the longer forms first: "18 December 2004" and "December 2004" are one date, not a year
     rf"\b(\d{{1,2}}\s+({MONTH_WORDS})\.?\s+(19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}},?\s+(19|20)\d\d|"
@@ -173,7 +174,7 @@ def _new_part(match: re.Match, question: str, named: bool) -> _Span | None:
     """What a matched span adds to the question: without the leading words the question already has, the clause
     words and titles before a name ("But", "Azerbaijan's Foreign Minister" before "Jeyhun Bayramov"), a possessive
     ending or closing full stop; None when nothing new is left, or only a nationality or a month ("French", "May")."""
-    given = set(terms(question))
+    given = _terms_of(question)
     words = list(re.finditer(r"\S+", match.group(0)))
     while words and (words[0].group(0).lower() in _SPAN_NOISE or (named and len(words) > 1 and (
             set(terms(words[0].group(0))) <= given or _TITLE.fullmatch(words[0].group(0).strip(".,'’"))))):
@@ -196,7 +197,7 @@ def _beside_the_question(span: _Span, sentence: str, question: str, reach: int =
     Bayramov", "Bayramov, the foreign minister"), or the sentence repeats none of it. A name further away is more
     often someone else ("Azerbaijan's foreign minister met his Iranian counterpart, Mohammad Javad Zarif"): no
     short answer then, rather than a wrong one."""
-    given = set(terms(question))
+    given = _terms_of(question)
     words = list(re.finditer(r"[\w'’-]+", sentence))
     inside = [i for i, w in enumerate(words) if span.start <= w.start() and w.end() <= span.end]
     around = [i for i, w in enumerate(words)
@@ -217,6 +218,12 @@ _SPAN_NOISE = {"he", "she", "it", "they", "the", "but", "and", "mr", "mrs", "ms"
 def _new_matches(pattern: re.Pattern, sentence: str, question: str) -> bool:
     asked = _matches_in(pattern, question)
     return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
+@lru_cache(maxsize=256)
+def _terms_of(question: str) -> frozenset[str]:
+    """The question's terms, read once per question rather than once per span of every candidate sentence."""
+    return frozenset(terms(question))
 
 
 @lru_cache(maxsize=256)

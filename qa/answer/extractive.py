@@ -57,20 +57,33 @@ class Candidate:
         return self.passage.sentence_text(self.sentence)
 
 
-def lexical_coverage(question_terms: list[str], sentence_terms: set[str], vocabulary: Vocabulary,
-                     variants: dict[str, set[str]]) -> float:
-    """The idf-weighted share of the question's terms found in the sentence (a spelling variant counts)."""
-    total = matched = 0.0
-    for term in dict.fromkeys(question_terms):
-        # A word the index lacks weighs as much as its indexed spelling variant, or else as the rarest word.
-        if vocabulary.df.get(term) or not variants.get(term):
-            weight = vocabulary.idf(term)
-        else:
-            weight = max(vocabulary.idf(v) for v in variants[term])
-        total += weight
-        if term in sentence_terms or variants.get(term, set()) & sentence_terms:
-            matched += weight
-    return matched / total if total else 0.0
+@dataclass(frozen=True)
+class TermWeights:
+    """A question's distinct terms with their idf weights and indexed spelling variants, weighed once per question
+    rather than once per sentence."""
+
+    weighted: tuple[tuple[str, float, frozenset[str]], ...]
+    total: float
+
+    @classmethod
+    def of(cls, question_terms: list[str], vocabulary: Vocabulary, variants: dict[str, set[str]]) -> TermWeights:
+        weighted = []
+        for term in dict.fromkeys(question_terms):
+            # A word the index lacks weighs as much as its indexed spelling variant, or else as the rarest word.
+            if vocabulary.df.get(term) or not variants.get(term):
+                weight = vocabulary.idf(term)
+            else:
+                weight = max(vocabulary.idf(v) for v in variants[term])
+            weighted.append((term, weight, frozenset(variants.get(term, ()))))
+        return cls(tuple(weighted), sum(w for _, w, _ in weighted))
+
+    def coverage(self, sentence_terms: set[str]) -> float:
+        """The idf-weighted share of the question's terms found in the sentence (a spelling variant counts)."""
+        if not self.total:
+            return 0.0
+        matched = sum(weight for term, weight, variants in self.weighted
+                      if term in sentence_terms or not variants.isdisjoint(sentence_terms))
+        return matched / self.total
 
 
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
@@ -82,7 +95,8 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
     years = {m.group(0) for m in _YEAR.finditer(question)}
     question_terms = set(retrieved.terms)
     name_terms = {t for word in names(question) for t in terms(word)}
-    other_terms = [t for t in retrieved.terms if t not in name_terms]
+    weights = TermWeights.of(retrieved.terms, vocabulary, retrieved.variants)
+    other_weights = TermWeights.of([t for t in retrieved.terms if t not in name_terms], vocabulary, retrieved.variants)
     question_bigrams = set(zip(retrieved.terms, retrieved.terms[1:]))
     found, seen_texts = [], set()
     for rank, scored in enumerate(retrieved.passages):
@@ -97,7 +111,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
             context, previous = own | previous, own
             vector = vectors.get(f"{passage.id}#{index}")
             dense = float(vector @ retrieved.query_vector) if vector is not None else 0.0
-            lexical = lexical_coverage(retrieved.terms, own, vocabulary, retrieved.variants)
+            lexical = weights.coverage(own)
             before = previous_lexical, previous_dense
             previous_lexical, previous_dense = lexical, dense
             if text in seen_texts:
@@ -111,7 +125,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     dense=dense,
                     passage_dense=retrieved.passage_similarity.get(passage.id, 0.0),
                     lexical=lexical,
-                    lexical_with_context=lexical_coverage(retrieved.terms, context, vocabulary, retrieved.variants),
+                    lexical_with_context=weights.coverage(context),
                     typed=holds(asked.kind, text, question),
                     rank_score=scored.score,
                     passage_rank=rank,
@@ -124,7 +138,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     short=short_answer(asked, text, question),
                     novelty=sum(t not in question_terms for t in sentence_terms) / max(len(sentence_terms), 1),
                     names_found=_share(name_terms, context),
-                    lexical_other=lexical_coverage(other_terms, own, vocabulary, retrieved.variants),
+                    lexical_other=other_weights.coverage(own),
                     bigrams=_share(question_bigrams, set(zip(sentence_terms, sentence_terms[1:]))),
                     previous_lexical=before[0],
                     previous_dense=before[1],

@@ -122,6 +122,10 @@ def open_session(computing: Path, threads: int, tables_from: Path):
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
+    # Idle threads sleep instead of spinning: after the question's vector is made, the embedder's second thread
+    # would otherwise keep one of the two cores busy waiting while the pair reader's two runs need both (its 8 pairs
+    # took 36.5 ms a question instead of 29.5; docs/performance.md).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_initializer(WORD_TABLE, _word_table(tables_from))
     return ort.InferenceSession(str(computing), options, providers=["CPUExecutionProvider"])
