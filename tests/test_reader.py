@@ -183,6 +183,42 @@ def test_a_model_fitted_on_other_features_is_refused(tmp_path):
         LinearModel.from_json(data["ranker"], RANKER_FEATURES)
 
 
+def test_the_number_rule_refuses_even_when_the_fitted_threshold_is_zero():
+    import dataclasses
+
+    question = asked("How many jobs will the factory create?")
+    never = dataclasses.replace(load_model(), refuse_below=0.0, pair_sha256="")  # a threshold that refuses nothing
+    assert read([_candidate("The factory opens next spring in the north.", typed=False)], question, 0, never).refused
+    assert not read([_candidate("The factory will create 500 jobs.")], question, 0, never).refused
+
+
+def test_passages_are_ordered_by_the_probability_that_the_answer_is_in_them():
+    import dataclasses
+
+    from qa.answer.reader import passages_by_reading
+    from qa.types import ScoredPassage
+
+    def passage(doc: str, *texts: str) -> Passage:
+        text, spans, at = " ".join(texts), [], 0
+        for t in texts:
+            spans.append(Sentence(at, at + len(t), 1, 1))
+            at += len(t) + 1
+        return Passage(doc, 1, 1, text, tuple(spans))
+
+    first, second, copy, last = (passage("a.txt", "One.", "Two."), passage("b.txt", "Three."),
+                                 passage("c.txt", "One."), passage("d.txt", "Four."))
+    def candidate(p: Passage, i: int) -> Candidate:
+        return dataclasses.replace(_candidate("x"), passage=p, sentence=p.sentences[i], index=i)
+
+    # retrieval's order a, b, c, d; the reader gives b the best sentence, a two that together weigh more
+    ranked = [Ranked(candidate(second, 0), 0.4), Ranked(candidate(first, 0), 0.3), Ranked(candidate(first, 1), 0.2),
+              Ranked(candidate(last, 0), 0.1)]  # c.txt only repeats a sentence of a.txt: never read
+    retrieved = [ScoredPassage(p, score) for p, score in ((first, 0.9), (second, 0.8), (copy, 0.7), (last, 0.6))]
+    ordered = passages_by_reading(retrieved, ranked)
+    assert [s.passage.doc for s in ordered] == ["a.txt", "b.txt", "d.txt", "c.txt"]
+    assert [s.score for s in ordered] == pytest.approx([0.5, 0.4, 0.1, 0.0])
+
+
 def test_softmax_choice_sums_to_one_and_keeps_the_order():
     model = LinearModel(("a", "b"), np.zeros(2), np.ones(2), np.array([2.0, -1.0]), 0.0)
     p = model.choice(np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]))

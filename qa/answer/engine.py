@@ -197,7 +197,7 @@ class Engine:
             text=text,
             citations=citations,
             refused=verdict.refused,
-            passages=retrieved.passages,
+            passages=reader.passages_by_reading(retrieved.passages, verdict.ranked),
             mode="extractive",
             related=extractive.related(retrieved) if verdict.refused else [],
             notes=[changes.note(readings)] if readings else [],

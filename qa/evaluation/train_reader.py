@@ -311,6 +311,8 @@ def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None 
     them counts within the false-refusal budget): the most refusals of unanswerable questions minus refusals of
     answerable ones, the corpora counting alike (on the mix, the BBC dev questions, six in seven, would choose for the
     bundled articles too), while each corpus's answerable questions stay within MAX_FALSE_REFUSALS."""
+    from qa.answer.reader import refuses
+
     scored = answerability_scores(examples, model, pairs)
     corpora = sorted({e.corpus for e in examples})
     by_group: dict[tuple[bool, str], list[float]] = {(a, c): [] for a in (True, False) for c in corpora}
@@ -319,7 +321,7 @@ def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None 
 
     def refused(threshold: float, answerable: bool, corpus: str) -> float:
         kept = by_group[answerable, corpus]
-        return sum(p < threshold for p in kept) / max(len(kept), 1)
+        return sum(refuses(p, threshold) for p in kept) / max(len(kept), 1)
 
     best, best_gain = 0.0, -1.0
     for threshold in sorted({p for p, _ in scored} | {0.0}):

@@ -291,7 +291,7 @@ def passage_card_html(scored: ScoredPassage, info: DocInfo, label: str, lines: S
 
 def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[str], DocInfo],
                         cited: Iterable[tuple[str, int, int]] = ()) -> str:
-    """Retrieved passages, best first, with their fused scores."""
+    """The passages read, best first, with the reader's probability that the answer is in each."""
     cited = list(cited)
     rows = []
     for rank, scored in enumerate(passages, start=1):
@@ -309,8 +309,8 @@ def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[s
     if not rows:
         return ""
     return (
-        '<details class="qa-passages" open><summary>Retrieved passages (best first, fused score; '
-        'highlighted rows were cited)</summary><table><thead><tr><th>#</th><th>score</th><th>passage</th></tr></thead>'
+        '<details class="qa-passages" open><summary>Retrieved passages (best first: the reader\'s probability '
+        'that the answer is in each; highlighted rows were cited)</summary><table><thead><tr><th>#</th><th>score</th><th>passage</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></details>'
     )
 
