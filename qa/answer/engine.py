@@ -36,6 +36,7 @@ from qa.types import Answer, Citation, DateRange, ScoredPassage
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 2000
+RELATED = 3  # passages a refusal shows, the reader's best first, for checking by hand
 # Markup pasted into a question is not part of it: a script or style element with its code, and any other tag (a
 # name after "<", so "3 < 5 > 2" is left alone).
 _MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)|</?[A-Za-z][\w:-]*(\s[^<>]*)?/?>",
@@ -182,6 +183,7 @@ class Engine:
                 [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,
                 found.question, lambda c: probability[id(c)], self.published, holders)
         citations = extractive.citations_for([r.candidate for r in readings] or verdict.chosen, self.describe)
+        passages = reader.passages_by_reading(retrieved.passages, verdict.ranked)
         if verdict.refused:
             text = extractive.REFUSAL_TEXT
         elif readings:
@@ -197,9 +199,9 @@ class Engine:
             text=text,
             citations=citations,
             refused=verdict.refused,
-            passages=reader.passages_by_reading(retrieved.passages, verdict.ranked),
+            passages=passages,
             mode="extractive",
-            related=extractive.related(retrieved) if verdict.refused else [],
+            related=passages[:RELATED] if verdict.refused else [],
             notes=[changes.note(readings)] if readings else [],
             date_range=scope,
             confidence=verdict.confidence,
@@ -309,7 +311,7 @@ class Engine:
             refused=result.refused,
             passages=fallback.passages,
             mode="llm",
-            related=extractive.related(retrieved) if result.refused else [],
+            related=fallback.passages[:RELATED] if result.refused else [],
             notes=notes,
             date_range=fallback.date_range,
             llm={"outcome": "refused" if result.refused else "answered", **details},

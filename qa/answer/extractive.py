@@ -20,7 +20,7 @@ import numpy as np
 from qa.answer.answer_types import Asked, counts_focus, holds, short_answer
 from qa.index import Retrieved, Vocabulary, names, terms
 from qa.temporal import MONTHS, WEEKDAYS, resolve_relative
-from qa.types import Citation, Passage, ScoredPassage, Sentence
+from qa.types import Citation, Passage, Sentence
 
 REFUSAL_TEXT = "The articles do not answer this question."
 
@@ -211,6 +211,3 @@ def answer_text(citations: list[Citation], kind: str | None) -> str:
         parts.append(part)
     return " ".join(parts)
 
-
-def related(retrieved: Retrieved, limit: int = 3) -> list[ScoredPassage]:
-    return retrieved.passages[:limit]

@@ -330,7 +330,7 @@ def evidence_html(answer: Answer, turn: int, lines_of: Callable[[str], Sequence[
                             for s in answer.related)
             body = ('<div class="qa-ev-note">No passage answers this question.</div>'
                     f'<div class="qa-related-group"><div class="qa-related-head">{RELATED_LABEL}</div>'
-                    '<p class="qa-related-note">The passages retrieval found closest to the question, for checking '
+                    '<p class="qa-related-note">The passages the reader found most likely to answer, for checking '
                     f"by hand. They are not cited by the answer.</p>{cards}</div>")
         else:
             body = '<div class="qa-ev-note">No passage answers this question, and none is closely related.</div>'
