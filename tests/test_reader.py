@@ -207,6 +207,7 @@ def test_passages_are_ordered_by_the_probability_that_the_answer_is_in_them():
 
     first, second, copy, last = (passage("a.txt", "One.", "Two."), passage("b.txt", "Three."),
                                  passage("c.txt", "One."), passage("d.txt", "Four."))
+
     def candidate(p: Passage, i: int) -> Candidate:
         return dataclasses.replace(_candidate("x"), passage=p, sentence=p.sentences[i], index=i)
 

@@ -210,4 +210,3 @@ def answer_text(citations: list[Citation], kind: str | None) -> str:
             part += f" ({'; '.join(c.resolved_dates)})"
         parts.append(part)
     return " ".join(parts)
-

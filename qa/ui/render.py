@@ -310,7 +310,8 @@ def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[s
         return ""
     return (
         '<details class="qa-passages" open><summary>Retrieved passages (best first: the reader\'s probability '
-        'that the answer is in each; highlighted rows were cited)</summary><table><thead><tr><th>#</th><th>score</th><th>passage</th></tr></thead>'
+        'that the answer is in each; highlighted rows were cited)</summary>'
+        '<table><thead><tr><th>#</th><th>score</th><th>passage</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></details>'
     )
 
