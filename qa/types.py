@@ -84,7 +84,7 @@ class Answer:
     text: str
     citations: list[Citation]
     refused: bool
-    passages: list[ScoredPassage]
+    passages: list[ScoredPassage]  # those read, best first by the reader's probability that the answer is in each
     mode: str  # "extractive" or "llm"
     timings_ms: dict[str, float] = field(default_factory=dict)
     related: list[ScoredPassage] = field(default_factory=list)  # offered for checking when refused
