@@ -192,6 +192,14 @@ def test_the_number_rule_refuses_even_when_the_fitted_threshold_is_zero():
     assert not read([_candidate("The factory will create 500 jobs.")], question, 0, never).refused
 
 
+def test_a_rule_refusal_is_as_confident_as_the_rules_were_right_on_dev():
+    question = asked("How many jobs will the factory create?")
+    model = load_model()
+    assert 0.5 < model.rules_right < 1.0  # the rules are right more often than not, and not always
+    verdict = read([_candidate("The factory opens next spring in the north.", typed=False)], question, 0, model)
+    assert verdict.refused and verdict.confidence == model.rules_right
+
+
 def test_passages_are_ordered_by_the_probability_that_the_answer_is_in_them():
     import dataclasses
 

@@ -18,7 +18,8 @@ command:
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
 for a number, a date or a sum of money and the chosen sentence holds none. The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
-that does (for a refusal: that the articles do not answer). A second sentence is quoted when it is rated almost as
+that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
+right on the dev split). A second sentence is quoted when it is rated almost as
 high as the first and the two together are short enough (the ratio and the length also chosen on dev).
 """
 
@@ -110,12 +111,16 @@ class ReaderModel:
     # force one ratio to choose between facts where sentences are short and length where they are long
     second_within_words: int = 10_000
     pair_sha256: str = ""  # of the pair reader's weights, fitted with this ranker ("": the ranker reads alone)
+    # The share of the dev questions refused by the number, date and sum rules that the articles do not answer: the
+    # confidence of such a refusal (the rules set the probability that the articles answer to 0, which would make it
+    # 1, and they are not always right).
+    rules_right: float = 1.0
 
     def to_json(self, about: dict) -> dict:
         return {"about": about, "ranker": self.ranker.to_json(), "answerability": self.answerability.to_json(),
                 "refuse_below": round(self.refuse_below, 6), "second_ratio": round(self.second_ratio, 6),
                 "second_within_words": self.second_within_words,
-                "pair_sha256": self.pair_sha256}
+                "pair_sha256": self.pair_sha256, "rules_right": round(self.rules_right, 6)}
 
 
 @lru_cache(maxsize=4)
@@ -124,7 +129,7 @@ def load_model(path: Path = MODEL_PATH) -> ReaderModel:
     return ReaderModel(LinearModel.from_json(data["ranker"], RANKER_FEATURES),
                        LinearModel.from_json(data["answerability"], ANSWERABILITY_FEATURES),
                        float(data["refuse_below"]), float(data["second_ratio"]), int(data["second_within_words"]),
-                       data.get("pair_sha256", ""))
+                       data.get("pair_sha256", ""), float(data.get("rules_right", 1.0)))
 
 
 def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
@@ -271,7 +276,7 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     answerable = answerability(alone, ranked[0].candidate, asked, unknown_names, model)
     confidence = answerable * ranked[0].p
     if refuses(answerable, model.refuse_below):
-        return Verdict(ranked, [], answerable, 1.0 - answerable, True)
+        return Verdict(ranked, [], answerable, model.rules_right if answerable == 0.0 else 1.0 - answerable, True)
     best = ranked[0]
     chosen = [best.candidate]
     if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \

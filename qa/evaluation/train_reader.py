@@ -332,6 +332,13 @@ def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None 
     return best
 
 
+def rules_right(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float:
+    """The share of these questions refused by the number, date and sum rules (a probability of 0) that the articles
+    do not answer: what such a refusal's confidence says. 1 when the rules refuse none of them."""
+    refused = [answerable for p, answerable in answerability_scores(examples, model, pairs) if p == 0.0]
+    return sum(not answerable for answerable in refused) / len(refused) if refused else 1.0
+
+
 def choose_second(examples: list[Example], model, pairs: PairScoresOf | None = None):
     """When a second sentence is quoted: the share of the best sentence's probability it needs and the most words
     the two may have together, for the best fact recall while the median answer stays within MAX_MEDIAN_WORDS on each
@@ -380,7 +387,8 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters))
     chosen = []
     for model in (both, dataclasses.replace(both, pair_sha256="")):
-        model = dataclasses.replace(model, refuse_below=choose_threshold(choose_on, model, pairs))
+        model = dataclasses.replace(model, refuse_below=choose_threshold(choose_on, model, pairs),
+                                    rules_right=rules_right(choose_on, model, pairs))
         chosen.append(choose_second(choose_on, model, pairs))
     return chosen[0], chosen[1], pairs
 
