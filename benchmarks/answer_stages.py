@@ -15,7 +15,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's qa package
@@ -23,22 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 from qa.answer import extractive  # noqa: E402
 from qa.answer.engine import Engine  # noqa: E402
 from qa.answer.pair_reader import PairReader  # noqa: E402
+from stage_timers import timed  # noqa: E402  (beside this file)
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "qa" / "evaluation" / "questions"
-
-
-def timed(owner, name: str, label: str, spent: dict[str, list[float]]) -> None:
-    """Wrap `owner.name` so that each call's time is added to spent[label]."""
-    inner = getattr(owner, name)
-
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            spent.setdefault(label, []).append((time.perf_counter() - started) * 1000)
-
-    setattr(owner, name, wrapper)
 
 
 def main() -> None:
@@ -62,9 +48,10 @@ def main() -> None:
     spent.clear()
     totals = [engine.ask(question).timings_ms["total"] for question in questions]
     print(f"{len(totals)} questions, median per question {statistics.median(totals):.1f} ms")
-    for label, times in spent.items():
-        print(f"  {label:22s} median {statistics.median(times):5.1f} ms  mean {statistics.fmean(times):5.1f} ms "
-              f"({len(times)} calls)")
+    for label, seconds in spent.items():
+        ms = [s * 1000 for s in seconds]
+        print(f"  {label:22s} median {statistics.median(ms):5.1f} ms  mean {statistics.fmean(ms):5.1f} ms "
+              f"({len(ms)} calls)")
 
 
 if __name__ == "__main__":

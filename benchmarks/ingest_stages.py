@@ -12,25 +12,11 @@ import argparse
 import shutil
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's qa package
 
-spent: dict[str, float] = defaultdict(float)
-
-
-def timed(owner, name: str, label: str) -> None:
-    original = getattr(owner, name)
-
-    def run(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent[label] += time.perf_counter() - started
-
-    setattr(owner, name, run)
+from stage_timers import timed  # noqa: E402  (beside this file)
 
 
 def main() -> None:
@@ -43,19 +29,20 @@ def main() -> None:
     parser.add_argument("--articles", type=Path, required=True)
     parser.add_argument("--store", type=Path, required=True)
     args = parser.parse_args()
-    timed(sync, "load_article", "reading the articles")
-    timed(sync, "chunk", "splitting into passages")
-    timed(sync.VectorCache, "embed", "embedding (the workers)")
-    timed(sync, "_index_batch", "each batch: embedding and writing")
-    timed(ChromaVectorStore, "add", "writing the passages to Chroma")
-    timed(sync.Collections, "write_manifest", "writing the manifest")
-    timed(sync.Retriever, "prepare", "building the retrieval tables")
+    spent: dict[str, list[float]] = {}
+    timed(sync, "load_article", "reading the articles", spent)
+    timed(sync, "chunk", "splitting into passages", spent)
+    timed(sync.VectorCache, "embed", "embedding (the workers)", spent)
+    timed(sync, "_index_batch", "each batch: embedding and writing", spent)
+    timed(ChromaVectorStore, "add", "writing the passages to Chroma", spent)
+    timed(sync.Collections, "write_manifest", "writing the manifest", spent)
+    timed(sync.Retriever, "prepare", "building the retrieval tables", spent)
     shutil.rmtree(args.store, ignore_errors=True)
     started = time.perf_counter()
     report = sync.ingest(Settings(articles_dir=args.articles, store_dir=args.store))
     print(f"{report.summary()}; wall {time.perf_counter() - started:.1f} s")
     for label, seconds in spent.items():
-        print(f"{label:40s} {seconds:7.1f} s")
+        print(f"{label:40s} {sum(seconds):7.1f} s")
 
 
 if __name__ == "__main__":  # the embedding workers are spawned: they import this file without running it
