@@ -217,11 +217,17 @@ def answerability(ranked: list[Ranked], top: Candidate, asked: Asked, unknown_na
     return float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
 
 
+def by_the_rules(answerable: float) -> bool:
+    """Whether this probability that the articles answer is a rule's refusal: `answerability` gives exactly 0 only
+    then (a logistic probability never is)."""
+    return answerable == 0.0
+
+
 def refuses(answerable: float, threshold: float) -> bool:
     """Whether the reader refuses at this probability that the articles answer: below the threshold ("the articles
-    do not answer" is then right as often as they do not), and always at 0, a rule's refusal (`answerability`), even
-    when the threshold chosen on dev is 0 itself."""
-    return answerable < threshold or answerable == 0.0
+    do not answer" is then right as often as they do not), and always on a rule's refusal, even when the threshold
+    chosen on dev is 0 itself."""
+    return answerable < threshold or by_the_rules(answerable)
 
 
 def rank(found: list[Candidate], asked: Asked, model: ReaderModel,
@@ -276,7 +282,8 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     answerable = answerability(alone, ranked[0].candidate, asked, unknown_names, model)
     confidence = answerable * ranked[0].p
     if refuses(answerable, model.refuse_below):
-        return Verdict(ranked, [], answerable, model.rules_right if answerable == 0.0 else 1.0 - answerable, True)
+        return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,
+                       True)
     best = ranked[0]
     chosen = [best.candidate]
     if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \

@@ -306,14 +306,14 @@ def answerability_auc(examples: list[Example], model, pairs: PairScoresOf | None
     return round(float(roc_auc_score(labels, scores)), 3) if len(set(labels)) == 2 else None
 
 
-def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float:
+def choose_threshold(examples: list[Example], scored: list[tuple[float, bool]]) -> float:
     """The refusal threshold, over the probabilities the reader acts on (its rules included: a question refused by
     them counts within the false-refusal budget): the most refusals of unanswerable questions minus refusals of
     answerable ones, the corpora counting alike (on the mix, the BBC dev questions, six in seven, would choose for the
-    bundled articles too), while each corpus's answerable questions stay within MAX_FALSE_REFUSALS."""
+    bundled articles too), while each corpus's answerable questions stay within MAX_FALSE_REFUSALS. `scored`: the
+    examples' `answerability_scores`."""
     from qa.answer.reader import refuses
 
-    scored = answerability_scores(examples, model, pairs)
     corpora = sorted({e.corpus for e in examples})
     by_group: dict[tuple[bool, str], list[float]] = {(a, c): [] for a in (True, False) for c in corpora}
     for (p, a), e in zip(scored, examples):
@@ -332,10 +332,12 @@ def choose_threshold(examples: list[Example], model, pairs: PairScoresOf | None 
     return best
 
 
-def rules_right(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float:
-    """The share of these questions refused by the number, date and sum rules (a probability of 0) that the articles
-    do not answer: what such a refusal's confidence says. 1 when the rules refuse none of them."""
-    refused = [answerable for p, answerable in answerability_scores(examples, model, pairs) if p == 0.0]
+def rules_right(scored: list[tuple[float, bool]]) -> float:
+    """Of the questions refused by the number, date and sum rules (`answerability_scores`, `reader.by_the_rules`), the
+    share that the articles do not answer: what such a refusal's confidence says. 1 when the rules refuse none."""
+    from qa.answer.reader import by_the_rules
+
+    refused = [answerable for p, answerable in scored if by_the_rules(p)]
     return sum(not answerable for answerable in refused) / len(refused) if refused else 1.0
 
 
@@ -387,8 +389,9 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters))
     chosen = []
     for model in (both, dataclasses.replace(both, pair_sha256="")):
-        model = dataclasses.replace(model, refuse_below=choose_threshold(choose_on, model, pairs),
-                                    rules_right=rules_right(choose_on, model, pairs))
+        scored = answerability_scores(choose_on, model, pairs)
+        model = dataclasses.replace(model, refuse_below=choose_threshold(choose_on, scored),
+                                    rules_right=rules_right(scored))
         chosen.append(choose_second(choose_on, model, pairs))
     return chosen[0], chosen[1], pairs
 
