@@ -7,6 +7,7 @@ tests pin the general rules, each with wordings that do not come from the questi
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import numpy as np
 import pytest
@@ -25,6 +26,7 @@ from qa.answer.reader import (
     load_model,
     rank,
     read,
+    reads_span,
 )
 from qa.types import Passage, Sentence
 
@@ -114,7 +116,7 @@ def test_a_sum_of_money_is_what_a_price_question_counts():
 def _candidate(text: str, **signals) -> Candidate:
     passage = Passage("a.txt", 1, 1, text, (Sentence(0, len(text), 1, 1),))
     values = dict(dense=0.6, passage_dense=0.6, lexical=0.8, lexical_with_context=0.8, typed=True, rank_score=1.0,
-                  passage_rank=0, time_match=False, fragment=False, focus=0.0, focus_counted=False, short=None,
+                  passage_rank=0, time_match=False, published=None, fragment=False, focus=0.0, focus_counted=False, short=None,
                   novelty=0.5, names_found=1.0, lexical_other=0.8, bigrams=0.5, previous_lexical=0.0,
                   previous_dense=0.0, has_number=True, has_date=False, words=len(text.split()))
     return Candidate(passage=passage, sentence=passage.sentences[0], index=0, **{**values, **signals})
@@ -126,7 +128,7 @@ def test_a_price_question_is_refused_when_the_best_sentence_holds_no_sum():
     for text, refused in (("The bank bought the insurer in 2004 after 3 months of talks.", True),
                           ("The bank paid dollars 2.3bn for the insurer.", False)):
         best = _candidate(text, focus_counted=counts_focus(text, question))
-        probability = answerability([Ranked(best, 0.9)], best, question, 0, model)
+        probability = answerability([Ranked(best, 0.9)], question, 0, model)
         assert (probability == 0.0) == refused, text
 
 
@@ -251,8 +253,8 @@ def test_the_pair_reader_reads_the_rankers_first_sentences_and_can_change_the_ch
 
     def pair(candidates):
         read_by_pair.extend(candidates)
-        # the ranker's third sentence is the one the pair reader is sure of
-        return np.asarray([5.0 if c is alone[2].candidate else 0.0 for c in candidates])
+        # the ranker's third sentence is the one the pair reader is sure of: its head's score, and its best span's
+        return np.asarray([[5.0 if c is alone[2].candidate else 0.0, 0.0] for c in candidates])
 
     unchanged = read(found, question, 0, dataclasses.replace(model, pair_sha256=""), pair)
     assert unchanged.ranked[0].candidate is alone[0].candidate and read_by_pair == []
@@ -260,3 +262,39 @@ def test_the_pair_reader_reads_the_rankers_first_sentences_and_can_change_the_ch
     assert {id(c) for c in read_by_pair} == {id(r.candidate) for r in alone[:PAIR_DEPTH]}
     assert verdict.ranked[0].candidate is alone[2].candidate
     assert sum(r.p for r in verdict.ranked) == pytest.approx(1.0)
+
+
+def test_the_pair_readers_span_counts_for_a_question_that_wants_a_short_answer():
+    found = [_candidate(f"Sentence {i} about the company.", lexical=1.0 - i / 20, lexical_with_context=1.0 - i / 20)
+             for i in range(4)]
+    model = load_model()
+    who, why = asked("Who founded the company?"), asked("Why did the company close?")
+    alone, _ = rank(found, who, model)
+
+    def pair(candidates):  # no sentence stands out but by the span of the ranker's last one
+        return np.asarray([[0.0, 9.0 if c is alone[-1].candidate else 0.0] for c in candidates])
+
+    assert reads_span(who) and rank(found, who, model, pair)[1][0].candidate is alone[-1].candidate
+    assert not reads_span(why)
+    assert [r.candidate for r in rank(found, why, model, pair)[1]] == [r.candidate for r in rank(found, why, model)[0]]
+
+
+def test_where_the_question_names_a_time_the_pair_reader_reads_the_articles_of_that_time():
+    import dataclasses
+
+    question = asked("Who led the company in 2004?")
+    found = [_candidate(f"Sentence {i} about the company.", lexical=1.0 - i / 20, lexical_with_context=1.0 - i / 20)
+             for i in range(PAIR_DEPTH + 4)]
+    found[-3] = dataclasses.replace(found[-3], time_match=True)  # an undated sentence that mentions the year
+    found[-2:] = [dataclasses.replace(c, time_match=True, published=date(2004, 5, 1)) for c in found[-2:]]
+    read_by_pair = []
+
+    def pair(candidates):
+        read_by_pair.extend(candidates)
+        return np.zeros((len(candidates), 2))
+
+    rank(found, question, load_model(), pair)
+    assert {id(c) for c in read_by_pair} == {id(c) for c in found[-2:]}
+    read_by_pair.clear()
+    rank(found[:-2], question, load_model(), pair)  # no article of the time: the ranker's best, as for any question
+    assert len(read_by_pair) == PAIR_DEPTH

@@ -37,7 +37,8 @@ class Candidate:
     typed: bool
     rank_score: float
     passage_rank: int
-    time_match: bool
+    time_match: bool  # of the time the question names: its article was published then, or it mentions it
+    published: date | None  # its article's publication date (None: the article has none)
     fragment: bool
     focus: float  # 1: the question's focus word is in the sentence, 0.5: only in the sentence before, 0: absent
     focus_counted: bool  # a number of what was asked: "12,500 *spectators*", "700-kilometer" for "how long is"
@@ -132,6 +133,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     time_match=bool(years) and (
                         (day is not None and str(day.year) in years) or any(y in text for y in years)
                     ),
+                    published=day,
                     fragment=is_fragment(text),
                     focus=_share(asked.focus, own) or 0.5 * _share(asked.focus, context),
                     focus_counted=counts_focus(text, asked),

@@ -6,11 +6,14 @@ are, which words they share, whether the sentence holds a number when one is ask
 sentence [SEP]"), every word of the sentence attends to every word of the question.
 
 The model is the embedder's packaged MiniLM (qa/index/embedding.py) plus a low-rank addition to each of its 36 weight
-matrices and a linear head on its mean token state: 0.33 M numbers fitted on the train split by
-`python -m qa.evaluation.train_reader` (qa/evaluation/pair_training.py) and stored in `pair_reader.npz` beside this
-module (plain arrays, read without pickle). At first use the additions are merged into the packaged weights and the
-result is quantised for int8 arithmetic like the embedder's model, then cached (qa/index/int8_model.py): nothing is
-downloaded. The reader asks it about the few sentences its ranker puts first.
+matrices, a linear head on its mean token state, and two on each token's state that say where in the sentence an
+answer starts and ends. A pair's score is the first head's, plus the best span's (start + end, at most MAX_SPAN
+tokens) when the question wants a short answer (`reader.reads_span`): such a sentence scores high when it holds a
+span that answers, not only when it is about the question's subject (docs/evaluation.md). 0.33 M numbers in all,
+fitted on the train split by `python -m qa.evaluation.train_reader` (qa/evaluation/pair_training.py) and stored in
+`pair_reader.npz` beside this module (plain arrays, read without pickle). At first use the additions are merged into
+the packaged weights and the result is quantised for int8 arithmetic like the embedder's model, then cached
+(qa/index/int8_model.py): nothing is downloaded. The reader asks it about the few sentences its ranker puts first.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from qa.index.embedding import MODEL_SHA256, TOKENIZER_PATH, ModelIntegrityError
 
 ADAPTERS_PATH = Path(__file__).with_name("pair_reader.npz")
 MAX_PAIR_TOKENS = 128  # question and sentence together; longer pairs lose words from the longer side
+MAX_SPAN = 12  # tokens of the answer span the pair reader looks for in the sentence
 LAYERS = 6
 # The weight matrices of one MiniLM layer, by the names of their biases in the packaged graph, and the short names
 # the adapters file uses for them.
@@ -87,7 +91,7 @@ class PairReader:
         self.model_folder = model_folder  # where the merged model is kept (default: the model cache)
         self._session = None
         self._tokenizer = None
-        self._head: tuple[np.ndarray, float] | None = None
+        self._heads: dict[str, tuple[np.ndarray, float]] = {}
         self._lock = threading.Lock()
         self._sha256 = ""
         # Pairs run side by side, each on one thread: 8 pairs take half the time on 2 cores (a second thread inside
@@ -128,23 +132,42 @@ class PairReader:
         tokenizer.enable_truncation(MAX_PAIR_TOKENS)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
-        self._head = adapters["head.weight"], float(adapters["head.bias"][0])
+        self._heads = {name: (adapters[f"{name}.weight"], float(adapters[f"{name}.bias"][0]))
+                       for name in ("head", "start", "end")}
 
-    def scores(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+    def read(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """Each sentence read as the answer to `question`: its head's score and its best span's (`best_span`), in
+        rows of two. The reader decides whether the span counts (`reader.reads_span`)."""
         with self._lock:
             if self._session is None:
                 self._load()
             encoded = [self._tokenizer.encode(question, sentence) for sentence in sentences]
         # Each pair runs alone: the int8 model quantises a run's activations by their range, so a pair run beside
         # others in one batch would score differently by the company it keeps.
-        return np.asarray(list(self._workers.map(self._score, encoded)), dtype=float)
+        return np.asarray(list(self._workers.map(self._read, encoded)), dtype=float).reshape(len(sentences), 2)
 
-    def _score(self, pair) -> float:
-        weight, bias = self._head
+    def _read(self, pair) -> tuple[float, float]:
         ids = np.asarray([pair.ids], dtype=np.int64)
         hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
                                           "token_type_ids": np.asarray([pair.type_ids], dtype=np.int64)})[0][0]
-        return float(hidden.mean(axis=0) @ weight) + bias
+        return (float(self._apply("head", hidden.mean(axis=0))),
+                best_span(self._apply("start", hidden), self._apply("end", hidden), np.asarray(pair.sequence_ids) == 1))
+
+    def _apply(self, name: str, states: np.ndarray):
+        weight, bias = self._heads[name]
+        return states @ weight + bias
+
+
+def best_span(starts: np.ndarray, ends: np.ndarray, inside: np.ndarray) -> float:
+    """The highest start + end score of a span of the sentence's tokens (`inside`) of at most MAX_SPAN tokens."""
+    tokens = np.flatnonzero(inside)
+    if not len(tokens):
+        return 0.0
+    s, e = starts[tokens], ends[tokens]
+    best = -np.inf
+    for width in range(min(MAX_SPAN, len(tokens))):
+        best = max(best, float((s[:len(tokens) - width] + e[width:]).max()))
+    return best
 
 
 @lru_cache(maxsize=1)

@@ -4,10 +4,13 @@ Run by `python -m qa.evaluation.train_reader`; needs PyTorch (the `train` extra)
 
 MiniLM is rebuilt here in PyTorch from the packaged graph's own float32 weights (checked equal to onnxruntime's
 output), frozen, and given a low-rank addition (LoRA: down [in, RANK] @ up [RANK, out]) to each of its 36 weight
-matrices, plus a linear head on the mean token state. Each train question is one softmax over a group: one sentence
-that answers it against the GROUP - 1 sentences the linear ranker rates highest that do not, the mistakes the pair
-reader is there to correct (the same conditional likelihood as the linear ranker's). The same examples give the same
-weights: fixed seeds, a fixed number of threads, deterministic kernels.
+matrices, plus a linear head on the mean token state and the start and end heads of the answer span (counted for
+questions that want a short answer: `reader.reads_span`). Each train
+question is one softmax over a group: one sentence that answers it against the GROUP - 1 sentences the linear ranker
+rates highest that do not, the mistakes the pair reader is there to correct (the same conditional likelihood as the
+linear ranker's). Where the question set's answer words (`must`) appear in the answering sentence as written, the
+start and end heads also learn their first and last token (a softmax over the sentence's tokens each). The same
+examples give the same weights: fixed seeds, a fixed number of threads, deterministic kernels.
 """
 
 from __future__ import annotations
@@ -16,14 +19,16 @@ import math
 import random
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from qa.answer.pair_reader import LAYERS, MAX_PAIR_TOKENS, PRODUCTS, weight_products
+from qa.answer.pair_reader import LAYERS, MAX_PAIR_TOKENS, MAX_SPAN, PRODUCTS, weight_products
 
 RANK = 8  # of each addition: 0.33 M numbers in all, few enough for ~450 questions (5-fold cross-validation)
 ALPHA = 16.0  # LoRA's scale: the addition counts ALPHA / RANK times its product
 GROUP = 8  # sentences per question in one softmax: the answer and the ranker's 7 best wrong ones
+SPAN_WEIGHT = 1.0  # of the loss of where the answer is in its sentence, beside the loss of which sentence it is
 BATCH = 4  # questions per step
 EPOCHS = 2
 LEARNING_RATE = 5e-4
@@ -59,13 +64,16 @@ def _model(torch, weights: dict[str, np.ndarray], products: dict[str, np.ndarray
                                             weights[f"encoder.layer.{layer}.{part}.bias"])
                 for layer in range(LAYERS) for short, part in PRODUCTS.items()})
             self.head = nn.Linear(HIDDEN, 1)
-            nn.init.zeros_(self.head.weight)
-            nn.init.zeros_(self.head.bias)
+            # where in the sentence the answer starts and ends, from each token's state
+            self.start, self.end = nn.Linear(HIDDEN, 1), nn.Linear(HIDDEN, 1)
+            for linear in (self.head, self.start, self.end):
+                nn.init.zeros_(linear.weight)
+                nn.init.zeros_(linear.bias)
 
         def buffer(self, name: str):
             return getattr(self, name.replace(".", "_"))
 
-        def forward(self, ids, types, mask):
+        def forward(self, ids, types, mask, sentence, spans):
             b = self.buffer
             n, size = ids.shape[1], HIDDEN // HEADS
             x = b("embeddings.word_embeddings.weight")[ids] + b("embeddings.position_embeddings.weight")[:n][None] \
@@ -84,9 +92,19 @@ def _model(torch, weights: dict[str, np.ndarray], products: dict[str, np.ndarray
                 x = nn.functional.layer_norm(x + p("out")(nn.functional.gelu(p("i")(x))), (HIDDEN,),
                                              *ln("output.LayerNorm"), EPS)
             m = mask.float()[..., None]
-            return self.head((x * m).sum(1) / m.sum(1)).squeeze(-1)
+            off = (~sentence).float() * -1e4
+            starts, ends = self.start(x).squeeze(-1) + off, self.end(x).squeeze(-1) + off
+            best = (starts[:, :, None] + ends[:, None, :] + band(torch, n)[None]).flatten(1).amax(1)
+            return self.head((x * m).sum(1) / m.sum(1)).squeeze(-1) + spans * best, starts, ends
 
     return MiniLM()
+
+
+def band(torch, n: int):
+    """0 where a span may start at row i and end at column j (within MAX_SPAN tokens), -1e4 elsewhere."""
+    i = torch.arange(n)
+    allowed = (i[None, :] >= i[:, None]) & (i[None, :] < i[:, None] + MAX_SPAN)
+    return (~allowed).float() * -1e4
 
 
 def _packaged_weights() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
@@ -107,8 +125,18 @@ def _packaged_weights() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     return named, products
 
 
-def fit(groups: list[tuple[str, list[str], list[str]]], log=print) -> dict[str, np.ndarray]:
-    """The adapters file's arrays, fitted on (question, answering sentences, the ranker's best wrong sentences)."""
+class Group(NamedTuple):
+    """One train question as the pair reader learns from it."""
+
+    question: str
+    answers: list[str]  # the sentences that answer it
+    wrong: list[str]  # the sentences the ranker rates highest that do not answer, best first
+    spans: bool  # whether a sentence's best span counts in its score (`reader.reads_span`)
+    words: list[str]  # the words an answer holds (the question set's `must`), to find where in its sentence it is
+
+
+def fit(groups: list[Group], log=print) -> dict[str, np.ndarray]:
+    """The adapters file's arrays, fitted on the train questions."""
     import torch
     from tokenizers import Tokenizer
 
@@ -124,21 +152,32 @@ def fit(groups: list[tuple[str, list[str], list[str]]], log=print) -> dict[str, 
     model = _model(torch, *_packaged_weights())
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(trainable, lr=LEARNING_RATE, weight_decay=0.01)
-    usable = [g for g in groups if g[1] and g[2]]
+    usable = [g for g in groups if g.answers and g.wrong]
     steps = EPOCHS * math.ceil(len(usable) / BATCH)
     step = 0
     for epoch in range(EPOCHS):
         order = list(usable)
         shuffle.shuffle(order)
         for start in range(0, len(order), BATCH):
-            pairs, sizes = [], []
-            for question, answers, wrong in order[start:start + BATCH]:
-                group = [shuffle.choice(answers), *wrong[:GROUP - 1]]
-                pairs += [(question, sentence) for sentence in group]
+            pairs, sizes, spans, counted = [], [], [], []
+            for g in order[start:start + BATCH]:
+                group = [shuffle.choice(g.answers), *g.wrong[:GROUP - 1]]
+                if g.spans:
+                    spans.append((len(pairs), g.words))
+                pairs += [(g.question, sentence) for sentence in group]
                 sizes.append(len(group))
-            scores = model(*_batch(torch, tokenizer, pairs))
+                counted += [float(g.spans)] * len(group)
+            ids, types, mask, sentence, encoded = _batch(torch, tokenizer, pairs)
+            scores, starts, ends = model(ids, types, mask, sentence, torch.tensor(counted))
             # The answering sentence is first in each group: its log-probability under the group's softmax.
             loss = -torch.stack([torch.log_softmax(part, dim=0)[0] for part in torch.split(scores, sizes)]).mean()
+            # ... and where in it the answer's words are, when they are there as written.
+            located = [(row, *found) for row, words in spans
+                       if (found := answer_tokens(encoded[row], pairs[row][1], words))]
+            if located:
+                rows, first, last = (torch.tensor(column) for column in zip(*located))
+                loss = loss + SPAN_WEIGHT * (torch.nn.functional.cross_entropy(starts[rows], first)
+                                             + torch.nn.functional.cross_entropy(ends[rows], last)) / 2
             for group in optimiser.param_groups:
                 group["lr"] = LEARNING_RATE * min(1.0, (step + 1) / WARMUP) * max(0.0, 1.0 - step / steps)
             optimiser.zero_grad()
@@ -147,8 +186,11 @@ def fit(groups: list[tuple[str, list[str], list[str]]], log=print) -> dict[str, 
             step += 1
             if step % 50 == 0 or step == steps:
                 log(f"pair reader: epoch {epoch + 1}/{EPOCHS}, step {step}/{steps}, loss {float(loss.detach()):.3f}")
-    arrays = {"head.weight": model.head.weight.detach().numpy()[0].copy(),
-              "head.bias": model.head.bias.detach().numpy().copy()}
+    arrays = {}
+    for name in ("head", "start", "end"):
+        linear = getattr(model, name)
+        arrays[f"{name}.weight"] = linear.weight.detach().numpy()[0].copy()
+        arrays[f"{name}.bias"] = linear.bias.detach().numpy().copy()
     for key, adapted in model.products.items():
         name = key.replace("_", ".")
         arrays[f"{name}.down"] = adapted.down.detach().numpy().copy()
@@ -156,16 +198,32 @@ def fit(groups: list[tuple[str, list[str], list[str]]], log=print) -> dict[str, 
     return arrays
 
 
+def answer_tokens(encoded, sentence: str, words: list[str]) -> tuple[int, int] | None:
+    """The first and last token of the sentence that hold the first of `words` found in it (case aside), or None."""
+    lowered = sentence.lower()
+    for word in words:
+        at = lowered.find(word.lower())
+        if at < 0 or not word.strip():
+            continue
+        inside = [k for k, (part, (a, b)) in enumerate(zip(encoded.sequence_ids, encoded.offsets))
+                  if part == 1 and a < at + len(word) and b > at]
+        if inside:
+            return inside[0], inside[-1]
+    return None
+
+
 def _batch(torch, tokenizer, pairs: list[tuple[str, str]]):
     encoded = [tokenizer.encode(question, sentence) for question, sentence in pairs]
     width = max(len(e.ids) for e in encoded)
     ids = torch.zeros(len(encoded), width, dtype=torch.long)
     types, mask = torch.zeros_like(ids), torch.zeros_like(ids)
+    sentence = torch.zeros(len(encoded), width, dtype=torch.bool)
     for row, e in enumerate(encoded):
         ids[row, :len(e.ids)] = torch.tensor(e.ids)
         types[row, :len(e.ids)] = torch.tensor(e.type_ids)
         mask[row, :len(e.ids)] = 1
-    return ids, types, mask
+        sentence[row, :len(e.ids)] = torch.tensor([part == 1 for part in e.sequence_ids])
+    return ids, types, mask, sentence, encoded
 
 
 def save(arrays: dict[str, np.ndarray], path: Path) -> None:

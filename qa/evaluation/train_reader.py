@@ -13,18 +13,19 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
    train questions; it chose the answering sentence more often than a pointwise or pairwise logistic regression or
    LightGBM's lambdarank in 5-fold cross-validation on the train and dev questions (docs/evaluation.md);
 2. the pair reader (qa/answer/pair_reader.py, qa/evaluation/pair_training.py; needs PyTorch, the `train` extra):
-   low-rank additions to MiniLM's weights and a head, fitted on the answerable train questions to tell each answering
-   sentence from the sentences the ranker rates highest that do not answer; written to qa/answer/pair_reader.npz;
+   low-rank additions to MiniLM's weights and heads, fitted on the answerable train questions to tell each answering
+   sentence from the sentences the ranker rates highest that do not answer, and where in it the answer's words are;
+   written to qa/answer/pair_reader.npz;
 3. the answerability model, a logistic regression over a question's ranked list, is fitted on all train questions,
    each ranked by a ranker fitted without it (5 folds), so that it sees rankings as they are on new questions; its
    label is "the articles answer the question" (it separated answerable from unanswerable questions better, AUC
    0.81 against 0.75 in cross-validation, than the label "the best sentence is right");
 4. on dev: the refusal threshold that best separates unanswerable from answerable questions (refusals of
    unanswerable minus refusals of answerable, the two corpora counting alike) while refusing at most 10% of the
-   answerable ones of each corpus, counting the refusals
-   of the reader's rules (a number, date or sum asked for and none in the best sentence) too; then when a second
-   sentence is quoted: the share of the first sentence's probability it needs and the most words the two may have
-   (best fact recall while the median answer stays within 35 words on each corpus).
+   answerable ones of each corpus, counting the refusals of the reader's rules (a number, date or sum asked for and
+   none in the ranker's first sentence) too; then when a second sentence is quoted: the share of the first
+   sentence's probability it needs and the most words the two may have (best fact recall while the median answer
+   stays within 35 words on each corpus).
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question's
 article (BBC; the question's id for the five bundled articles), the solvers are deterministic and the pair reader is
@@ -236,15 +237,15 @@ class PairScoresOf:
 
     def __init__(self, reader) -> None:
         self.reader = reader
-        self.known: dict[tuple[str, int], float] = {}
+        self.known: dict[tuple[str, int], np.ndarray] = {}
 
     def __call__(self, example: Example):
         def scores(found: list) -> np.ndarray:
             missing = [c for c in found if (example.id, id(c)) not in self.known]
             if missing:
-                for c, score in zip(missing, self.reader.scores(example.question, [c.text for c in missing])):
-                    self.known[(example.id, id(c))] = float(score)
-            return np.asarray([self.known[(example.id, id(c))] for c in found])
+                for c, read in zip(missing, self.reader.read(example.question, [c.text for c in missing])):
+                    self.known[(example.id, id(c))] = read
+            return np.asarray([self.known[(example.id, id(c))] for c in found]).reshape(len(found), 2)
         return scores
 
 
@@ -283,26 +284,23 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
     }
 
 
-def answerability_scores(examples: list[Example], model, pairs: PairScoresOf | None = None) -> list[tuple[float, bool]]:
+def answerability_scores(examples: list[Example], model) -> list[tuple[float, bool]]:
     """Each question's probability that the articles answer it, as the reader acts on it (its rules included: a
-    question they refuse scores 0), with whether they do."""
-    from qa.answer.reader import answerability, rank
+    question they refuse scores 0), with whether they do. It reads the ranker's list alone (`reader.answerability`),
+    so the pair reader does not change it."""
+    from qa.answer.reader import answerability
 
-    scored = []
-    for e in examples:
-        alone, ranked = rank(e.candidates, e.asked, model, pairs(e) if pairs else None)
-        scored.append((answerability(alone, ranked[0].candidate, e.asked, e.unknown_names, model) if ranked else 0.0,
-                       e.answerable))
-    return scored
+    return [(answerability(order, e.asked, e.unknown_names, model) if (order := ranked(e, model.ranker)) else 0.0,
+             e.answerable) for e in examples]
 
 
-def answerability_auc(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float | None:
+def answerability_auc(examples: list[Example], model) -> float | None:
     """How well the answerability probability separates answerable from unanswerable questions, whatever the
     threshold: the chance that an answerable question gets a higher probability than an unanswerable one (ROC AUC).
     None when the questions are all of one kind (JSON has no NaN, and the model file is read as JSON)."""
     from sklearn.metrics import roc_auc_score
 
-    scores, labels = zip(*answerability_scores(examples, model, pairs))
+    scores, labels = zip(*answerability_scores(examples, model))
     return round(float(roc_auc_score(labels, scores)), 3) if len(set(labels)) == 2 else None
 
 
@@ -359,25 +357,28 @@ def choose_second(examples: list[Example], model, pairs: PairScoresOf | None = N
     return best
 
 
-def pair_groups(examples: list[Example], ranker) -> list[tuple[str, list[str], list[str]]]:
-    """What the pair reader learns from: each answerable question with its answering sentences and the sentences
-    the ranker rates highest that do not answer, best first."""
+def pair_groups(examples: list[Example], ranker) -> list:
+    """What the pair reader learns from (`pair_training.Group`): each answerable question with its answering
+    sentences, against the sentences the ranker rates highest that do not answer."""
+    from qa.answer.reader import reads_span
+    from qa.evaluation.pair_training import Group
+
     groups = []
     for e in examples:
         if not e.answerable or not e.labels.any():
             continue
         answering = {id(c) for c, label in zip(e.candidates, e.labels) if label}
-        answers = [c.text for c in e.candidates if id(c) in answering]
-        wrong = [r.candidate.text for r in ranked(e, ranker) if id(r.candidate) not in answering]
-        groups.append((e.question, answers, wrong))
+        groups.append(Group(e.question, [c.text for c in e.candidates if id(c) in answering],
+                            [r.candidate.text for r in ranked(e, ranker) if id(r.candidate) not in answering],
+                            reads_span(e.asked), [word for fact in e.must for word in fact]))
     return groups
 
 
 def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, model_folder: Path | None = None):
     """The ranker, the pair reader (written to `adapters`) and the answerability model fitted on `fit_on`; on
     `choose_on`, the refusal threshold, then when to quote a second sentence. Returns the reader, the same ranker and
-    answerability model reading without the pair reader (with a threshold and second-sentence rule chosen for them),
-    and the pair scores. `model_folder`: where the merged pair reader is kept (default: the model cache)."""
+    answerability model reading without the pair reader (with a second-sentence rule chosen for them), and the pair
+    scores. `model_folder`: where the merged pair reader is kept (default: the model cache)."""
     from qa.answer.pair_reader import PairReader
     from qa.answer.reader import ReaderModel
     from qa.evaluation import pair_training
@@ -387,13 +388,11 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     pair_training.save(pair_training.fit(pair_groups(fit_on, ranker), log=_log), adapters)
     pairs = PairScoresOf(PairReader(adapters, model_folder))
     both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters))
-    chosen = []
-    for model in (both, dataclasses.replace(both, pair_sha256="")):
-        scored = answerability_scores(choose_on, model, pairs)
-        model = dataclasses.replace(model, refuse_below=choose_threshold(choose_on, scored),
-                                    rules_right=rules_right(scored))
-        chosen.append(choose_second(choose_on, model, pairs))
-    return chosen[0], chosen[1], pairs
+    # The refusal reads the ranker's list alone (`reader.answerability`): one threshold for both readers.
+    scored = answerability_scores(choose_on, both)
+    both = dataclasses.replace(both, refuse_below=choose_threshold(choose_on, scored), rules_right=rules_right(scored))
+    model, alone = (choose_second(choose_on, m, pairs) for m in (both, dataclasses.replace(both, pair_sha256="")))
+    return model, alone, pairs
 
 
 def _log(message: str) -> None:
@@ -409,7 +408,7 @@ def train(bbc: Path, work: Path, adapters: Path) -> tuple[object, dict]:
     model, alone, pairs = fit_reader(train_set, dev_set, adapters)
     def on_dev(m, corpus: str) -> dict:
         questions = [e for e in dev_set if e.corpus == corpus]
-        return evaluate(questions, m, pairs) | {"answerable_auc": answerability_auc(questions, m, pairs)}
+        return evaluate(questions, m, pairs) | {"answerable_auc": answerability_auc(questions, m)}
 
     about = {
         "command": "python -m qa.evaluation.train_reader",
