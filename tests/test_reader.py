@@ -116,8 +116,8 @@ def test_a_sum_of_money_is_what_a_price_question_counts():
 def _candidate(text: str, **signals) -> Candidate:
     passage = Passage("a.txt", 1, 1, text, (Sentence(0, len(text), 1, 1),))
     values = dict(dense=0.6, passage_dense=0.6, lexical=0.8, lexical_with_context=0.8, typed=True, rank_score=1.0,
-                  passage_rank=0, time_match=False, published=None, fragment=False, focus=0.0, focus_counted=False, short=None,
-                  novelty=0.5, names_found=1.0, lexical_other=0.8, bigrams=0.5, previous_lexical=0.0,
+                  passage_rank=0, time_match=False, published=None, fragment=False, focus=0.0, focus_counted=False,
+                  short=None, novelty=0.5, names_found=1.0, lexical_other=0.8, bigrams=0.5, previous_lexical=0.0,
                   previous_dense=0.0, has_number=True, has_date=False, words=len(text.split()))
     return Candidate(passage=passage, sentence=passage.sentences[0], index=0, **{**values, **signals})
 

@@ -5,12 +5,12 @@ Run by `python -m qa.evaluation.train_reader`; needs PyTorch (the `train` extra)
 MiniLM is rebuilt here in PyTorch from the packaged graph's own float32 weights (checked equal to onnxruntime's
 output), frozen, and given a low-rank addition (LoRA: down [in, RANK] @ up [RANK, out]) to each of its 36 weight
 matrices, plus a linear head on the mean token state and the start and end heads of the answer span (counted for
-questions that want a short answer: `reader.reads_span`). Each train
-question is one softmax over a group: one sentence that answers it against the GROUP - 1 sentences the linear ranker
-rates highest that do not, the mistakes the pair reader is there to correct (the same conditional likelihood as the
-linear ranker's). Where the question set's answer words (`must`) appear in the answering sentence as written, the
-start and end heads also learn their first and last token (a softmax over the sentence's tokens each). The same
-examples give the same weights: fixed seeds, a fixed number of threads, deterministic kernels.
+questions that want a short answer: `reader.reads_span`). Each train question is one softmax over a group: one
+sentence that answers it against the GROUP - 1 sentences the linear ranker rates highest that do not, the mistakes
+the pair reader is there to correct (the same conditional likelihood as the linear ranker's). Where the question
+set's answer words (`must`) appear in the answering sentence as written, the start and end heads also learn their
+first and last token (a softmax over the sentence's tokens each). The same examples give the same weights: fixed
+seeds, a fixed number of threads, deterministic kernels.
 """
 
 from __future__ import annotations
