@@ -41,7 +41,7 @@ def main() -> None:
                                (engine.retriever, "_bm25", "BM25"),
                                (engine.retriever, "_by_best_sentence", "best-sentence ranking"),
                                (extractive, "candidates", "sentence signals"),
-                               (PairReader, "scores", "pair reader")):
+                               (PairReader, "read", "pair reader")):
         timed(owner, name, label, spent)
     for question in questions[:args.warm]:
         engine.ask(question)
