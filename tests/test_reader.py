@@ -23,6 +23,7 @@ from qa.answer.reader import (
     LinearModel,
     Ranked,
     answerability,
+    by_the_rules,
     load_model,
     rank,
     read,
@@ -298,3 +299,28 @@ def test_where_the_question_names_a_time_the_pair_reader_reads_the_articles_of_t
     read_by_pair.clear()
     rank(found[:-2], question, load_model(), pair)  # no article of the time: the ranker's best, as for any question
     assert len(read_by_pair) == PAIR_DEPTH
+
+
+def test_the_number_rule_reads_the_rankers_first_sentence_not_the_pair_readers():
+    """With its spans the pair reader's first sentence holds a number more often, whether or not it answers; the
+    rule that refuses a "how many" question reads the ranker's (docs/evaluation.md, "Answerability")."""
+    question = asked("How many people attended the concert?")
+    model = load_model()
+
+    def verdict(first_typed: bool):
+        weak = dict(dense=0.1, passage_dense=0.1, lexical=0.1, lexical_with_context=0.1, lexical_other=0.1,
+                    names_found=0.0, bigrams=0.0)
+        found = [_candidate("The concert was held in the park.", typed=first_typed, dense=0.9, lexical=1.0),
+                 _candidate("Tickets were sold out.", typed=not first_typed, **weak)]
+        alone, _ = rank(found, question, model)
+        assert alone[0].candidate is found[0]
+
+        def pair(candidates):  # sure of the ranker's second sentence
+            return np.asarray([[30.0 if c is found[1] else 0.0, 0.0] for c in candidates])
+
+        return read(found, question, 0, model, pair), found
+
+    answered, found = verdict(first_typed=True)
+    assert answered.ranked[0].candidate is found[1] and not by_the_rules(answered.answerable)
+    refused, found = verdict(first_typed=False)
+    assert refused.ranked[0].candidate is found[1] and refused.refused and by_the_rules(refused.answerable)
