@@ -8,8 +8,9 @@ command:
 - the ranker scores each candidate sentence; a softmax over the question's candidates gives the probability that
   each is the one that answers (a conditional logit: the sentences compete for one answer);
 - the pair reader reads the question and each of the PAIR_DEPTH sentences the ranker rates highest together; its
-  score is added to the ranker's before the softmax (both are fitted by the same softmax likelihood, so both
-  scores are log-odds of the same event, and a product of the two models adds them);
+  score (with its best span's, for a question that wants a short answer: `reads_span`) is added to the ranker's
+  before the softmax (both are fitted by the same softmax likelihood, so both scores are log-odds of the same event,
+  and a product of the two models adds them);
 - the answerability model reads the ranker's list as a whole (how good the best sentence is, how far ahead, what
   the question asks for that it lacks: the kind of answer, a short answer, the question's focus, a count of what a
   "how many" question counts; whether the question names something no passage mentions) and gives the probability
