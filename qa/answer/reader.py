@@ -40,8 +40,8 @@ from qa.answer.extractive import Candidate
 from qa.types import ScoredPassage
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
-MEASURED = ("number", "date")  # kinds whose answer must be in the best sentence as a number or a date
-MEASURED_IN = ("money",)  # units whose answer must be in the best sentence: "how much did X pay" wants a sum
+MEASURED = ("number", "date")  # kinds whose answer must be in the ranker's first sentence as a number or a date
+MEASURED_IN = ("money",)  # units whose answer must be in the ranker's first sentence: "how much did X pay" wants a sum
 # The pair reader reads the ranker's 8 best sentences: they hold the answer for 90% of the answerable train and dev
 # questions (5-fold cross-validation; the best 12 for 91.5%), at ~5 ms a sentence.
 PAIR_DEPTH = 8
