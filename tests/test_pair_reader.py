@@ -2,7 +2,8 @@
 
 Its effect on answers is measured on the question sets (docs/evaluation.md); these tests pin what it must do on
 sentences written for them (none from the question sets): prefer the sentence that answers to the one that only
-mentions the question's subject, score each pair on its own, and refuse weights it was not fitted with.
+mentions the question's subject, read that one alone as no answer, score each pair on its own, and refuse weights it
+was not fitted with.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 
 from qa.answer.pair_reader import (ADAPTERS_PATH, LAYERS, MAX_PAIR_TOKENS, MAX_SPAN, PRODUCTS, PairReader, best_span,
                                    load_adapters, pair_reader)
-from qa.answer.reader import load_model
+from qa.answer.answer_types import asked
+from qa.answer.reader import load_model, none_answers, pair_scores
 from qa.evaluation.pair_training import answer_tokens
 from qa.index.embedding import ModelIntegrityError, file_sha256
 
@@ -55,6 +57,16 @@ def test_a_reason_outscores_a_sentence_that_repeats_the_question():
     assert answer_score > mention_score
 
 
+def test_a_sentence_that_only_mentions_the_subject_is_read_as_no_answer():
+    """The probability that none of the sentences read answers (`reader.rank`): high for the sentence on the
+    question's subject alone, lower once the answering sentence is beside it."""
+    reader, none = pair_reader(), load_model().pair_none
+    for question, answer, mention in [*ANSWERS_AND_MENTIONS, WHY]:
+        scores = pair_scores(reader.read(question, [answer, mention]), asked(question))  # a reason's: no span
+        assert none_answers(none, scores[1:]) > 0.8, question
+        assert none_answers(none, scores) < 0.75, question
+
+
 def test_each_pair_is_scored_on_its_own():
     reader = pair_reader()
     question, answer, mention = ANSWERS_AND_MENTIONS[0]
@@ -72,7 +84,8 @@ def test_the_shipped_weights_are_plain_arrays_the_reader_model_was_fitted_with()
     adapters = load_adapters(ADAPTERS_PATH)  # np.load without pickle
     names = {f"{layer}.{short}" for layer in range(LAYERS) for short in PRODUCTS}
     heads = {f"{head}.{part}" for head in ("head", "start", "end") for part in ("weight", "bias")}
-    assert set(adapters) == {f"{n}.{part}" for n in names for part in ("down", "up")} | heads
+    assert set(adapters) == {f"{n}.{part}" for n in names for part in ("down", "up")} | heads | {"none"}
+    assert adapters["none"].shape == (1,) and model.pair_none == pytest.approx(float(adapters["none"][0]), abs=1e-6)
     assert adapters["0.q.down"].shape == (384, adapters["0.q.up"].shape[0]) and adapters["0.i.up"].shape[1] == 1536
     assert adapters["head.weight"].shape == adapters["start.weight"].shape == adapters["end.weight"].shape == (384,)
 

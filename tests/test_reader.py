@@ -249,7 +249,7 @@ def test_the_pair_reader_reads_the_rankers_first_sentences_and_can_change_the_ch
     found = [_candidate(f"Sentence {i} about the company.", lexical=1.0 - i / 20, lexical_with_context=1.0 - i / 20)
              for i in range(PAIR_DEPTH + 4)]
     model = load_model()
-    alone, _ = rank(found, question, model)
+    alone = rank(found, question, model).alone
     read_by_pair = []
 
     def pair(candidates):
@@ -270,14 +270,14 @@ def test_the_pair_readers_span_counts_for_a_question_that_wants_a_short_answer()
              for i in range(4)]
     model = load_model()
     who, why = asked("Who founded the company?"), asked("Why did the company close?")
-    alone, _ = rank(found, who, model)
+    alone = rank(found, who, model).alone
 
     def pair(candidates):  # no sentence stands out but by the span of the ranker's last one
         return np.asarray([[0.0, 9.0 if c is alone[-1].candidate else 0.0] for c in candidates])
 
-    assert reads_span(who) and rank(found, who, model, pair)[1][0].candidate is alone[-1].candidate
+    assert reads_span(who) and rank(found, who, model, pair).ranked[0].candidate is alone[-1].candidate
     assert not reads_span(why)
-    assert [r.candidate for r in rank(found, why, model, pair)[1]] == [r.candidate for r in rank(found, why, model)[0]]
+    assert [r.candidate for r in rank(found, why, model, pair).ranked] == [r.candidate for r in rank(found, why, model).alone]
 
 
 def test_where_the_question_names_a_time_the_pair_reader_reads_the_articles_of_that_time():
@@ -301,6 +301,25 @@ def test_where_the_question_names_a_time_the_pair_reader_reads_the_articles_of_t
     assert len(read_by_pair) == PAIR_DEPTH
 
 
+def test_a_question_is_refused_when_the_pair_reader_finds_none_of_its_sentences_answers():
+    """The same sentences, ranked alike: what changes is whether the pair reader reads one of them as the answer or
+    rates them all below "none of these"."""
+    question = asked("Who founded the company?")
+    found = [_candidate(f"Sentence {i} about the company.", lexical=1.0 - i / 20, lexical_with_context=1.0 - i / 20)
+             for i in range(4)]
+    model = load_model()
+
+    def verdict(score: float):
+        return read(found, question, 0, model, lambda candidates: np.asarray([[score, 0.0]] * len(candidates)))
+
+    none_answers, one_may = verdict(model.pair_none - 20.0), verdict(model.pair_none + 20.0)
+    assert none_answers.refused and not by_the_rules(none_answers.answerable)
+    assert one_may.answerable > 10 * none_answers.answerable
+    alone = rank(found, question, model).alone
+    # the geometric mean of the answerability model's probability and ~1
+    assert one_may.answerable == pytest.approx(answerability(alone, question, 0, model) ** 0.5, rel=1e-6)
+
+
 def test_the_number_rule_reads_the_rankers_first_sentence_not_the_pair_readers():
     """With its spans the pair reader's first sentence holds a number more often, whether or not it answers; the
     rule that refuses a "how many" question reads the ranker's (docs/evaluation.md, "Answerability")."""
@@ -312,7 +331,7 @@ def test_the_number_rule_reads_the_rankers_first_sentence_not_the_pair_readers()
                     names_found=0.0, bigrams=0.0)
         found = [_candidate("The concert was held in the park.", typed=first_typed, dense=0.9, lexical=1.0),
                  _candidate("Tickets were sold out.", typed=not first_typed, **weak)]
-        alone, _ = rank(found, question, model)
+        alone = rank(found, question, model).alone
         assert alone[0].candidate is found[0]
 
         def pair(candidates):  # sure of the ranker's second sentence

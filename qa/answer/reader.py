@@ -10,11 +10,13 @@ command:
 - the pair reader reads the question and each of the PAIR_DEPTH sentences the ranker rates highest together; its
   score (with its best span's, for a question that wants a short answer: `reads_span`) is added to the ranker's
   before the softmax (both are fitted by the same softmax likelihood, so both scores are log-odds of the same event,
-  and a product of the two models adds them);
+  and a product of the two models adds them); it also scores "none of these answers", and the softmax over that and
+  the sentences it read gives the probability that none of them answers;
 - the answerability model reads the ranker's list as a whole (how good the best sentence is, how far ahead, what
   the question asks for that it lacks: the kind of answer, a short answer, the question's focus, a count of what a
   "how many" question counts; whether the question names something no passage mentions) and gives the probability
-  that the articles answer the question at all.
+  that the articles answer the question at all; with the pair reader, the reader's probability that the articles
+  answer is the geometric mean of that and the pair reader's probability that one of its sentences does.
 
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
 for a number, a date or a sum of money and the ranker's first sentence holds none. The answer's `confidence` is the
@@ -31,7 +33,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -113,6 +115,7 @@ class ReaderModel:
     # force one ratio to choose between facts where sentences are short and length where they are long
     second_within_words: int = 10_000
     pair_sha256: str = ""  # of the pair reader's weights, fitted with this ranker ("": the ranker reads alone)
+    pair_none: float = 0.0  # the pair reader's score of "none of the sentences it read answers" (in its weights file)
     # The share of the dev questions refused by the number, date and sum rules that the articles do not answer: the
     # confidence of such a refusal (the rules set the probability that the articles answer to 0, which would make it
     # 1, and they are not always right).
@@ -122,7 +125,8 @@ class ReaderModel:
         return {"about": about, "ranker": self.ranker.to_json(), "answerability": self.answerability.to_json(),
                 "refuse_below": round(self.refuse_below, 6), "second_ratio": round(self.second_ratio, 6),
                 "second_within_words": self.second_within_words,
-                "pair_sha256": self.pair_sha256, "rules_right": round(self.rules_right, 6)}
+                "pair_sha256": self.pair_sha256, "pair_none": round(self.pair_none, 6),
+                "rules_right": round(self.rules_right, 6)}
 
 
 @lru_cache(maxsize=4)
@@ -131,7 +135,8 @@ def load_model(path: Path = MODEL_PATH) -> ReaderModel:
     return ReaderModel(LinearModel.from_json(data["ranker"], RANKER_FEATURES),
                        LinearModel.from_json(data["answerability"], ANSWERABILITY_FEATURES),
                        float(data["refuse_below"]), float(data["second_ratio"]), int(data["second_within_words"]),
-                       data.get("pair_sha256", ""), float(data.get("rules_right", 1.0)))
+                       data.get("pair_sha256", ""), float(data.get("pair_none", 0.0)),
+                       float(data.get("rules_right", 1.0)))
 
 
 def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
@@ -209,16 +214,26 @@ def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) ->
     return np.asarray([[float(values[name]) for name in ANSWERABILITY_FEATURES]])
 
 
-def answerability(ranked: list[Ranked], asked: Asked, unknown_names: int, model: ReaderModel) -> float:
-    """The probability that the articles answer the question, from the ranker's list; 0 when it wants a number, a
-    date or a sum of money and the ranker's first sentence holds none ("how many ...?" and no number: whatever that
-    sentence says, it is not the answer). The ranker's, not the pair reader's: the pair reader's best span makes its
-    first sentence hold a number more often, whether or not it is the one asked for, and on dev the rule reading it
-    refused fewer unanswerable questions and more answerable ones (docs/evaluation.md)."""
+def answerability(ranked: list[Ranked], asked: Asked, unknown_names: int, model: ReaderModel,
+                  none: float | None = None) -> float:
+    """The probability that the articles answer the question, from the ranker's list (`ranked`) and the pair reader's
+    probability that none of the sentences it read answers (`none`; None: it did not read); 0 when the question wants
+    a number, a date or a sum of money and the ranker's first sentence holds none ("how many ...?" and no number:
+    whatever that sentence says, it is not the answer). The ranker's, not the pair reader's: the pair reader's best
+    span makes its first sentence hold a number more often, whether or not it is the one asked for, and on dev the
+    rule reading it refused fewer unanswerable questions and more answerable ones (docs/evaluation.md).
+
+    The two probabilities are combined by their geometric mean, which nothing is fitted for: the answerability model
+    is fitted on rankings of questions it was not fitted on (5 folds), which the pair reader, fitted once, cannot
+    give it. On dev it refused more unanswerable questions within the false-refusal budget than either alone or a
+    logistic regression over both (docs/evaluation.md, "None of these")."""
     top = ranked[0].candidate
     if asked.kind in MEASURED and not top.typed or asked.unit in MEASURED_IN and not top.focus_counted:
         return 0.0
-    return float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
+    p = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
+    # `none` is a softmax share, never exactly 1 unless it underflows; a logistic `p` is never 0. Kept above 0 so
+    # that only a rule's refusal is 0 (`by_the_rules`).
+    return p if none is None else max(math.sqrt(p * (1.0 - none)), 1e-12)
 
 
 def by_the_rules(answerable: float) -> bool:
@@ -234,15 +249,20 @@ def refuses(answerable: float, threshold: float) -> bool:
     return answerable < threshold or by_the_rules(answerable)
 
 
-def rank(found: list[Candidate], asked: Asked, model: ReaderModel,
-         pair: PairScores | None = None) -> tuple[list[Ranked], list[Ranked]]:
-    """The candidates as the ranker alone orders them, and as the reader does (with the pair reader's scores)."""
+class Ranking(NamedTuple):
+    alone: list[Ranked]  # the candidates as the ranker alone orders them
+    ranked: list[Ranked]  # ... and as the reader does, with the pair reader's scores
+    none: float | None  # the pair reader's probability that none of the sentences it read answers (None: no pair reader)
+
+
+def rank(found: list[Candidate], asked: Asked, model: ReaderModel, pair: PairScores | None = None) -> Ranking:
+    """The candidates ranked by the ranker alone and by the reader, and whether the pair reader found an answer."""
     if not found:
-        return [], []
+        return Ranking([], [], None)
     z = model.ranker.score(ranker_rows(found, asked))
     alone = ranked_by(found, _softmax(z))
     if pair is None or not model.pair_sha256:
-        return alone, alone
+        return Ranking(alone, alone, None)
     order = np.argsort(-z, kind="stable")
     # Where the question names a time that some articles were published in, the pair reader reads the best sentences
     # of those: it does not see dates, and its score would outweigh the ranker's `time_match` (a sentence of another
@@ -251,12 +271,23 @@ def rank(found: list[Candidate], asked: Asked, model: ReaderModel,
     # dev questions, which are undated, reading only those lost 8 answers of 441).
     timed = [i for i in order if found[i].time_match and found[i].published is not None]
     first = np.asarray(timed or order)[:PAIR_DEPTH]
-    read = pair([found[i] for i in first])
-    scores = read[:, 0] + read[:, 1] if reads_span(asked) else read[:, 0]
+    scores = pair_scores(pair([found[i] for i in first]), asked)
     # A sentence the pair reader did not read counts as if it scored as low as the lowest it read.
     read_as = np.full(len(found), scores.min())
     read_as[first] = scores
-    return alone, ranked_by(found, _softmax(z + read_as))
+    return Ranking(alone, ranked_by(found, _softmax(z + read_as)), none_answers(model.pair_none, scores))
+
+
+def none_answers(pair_none: float, scores: np.ndarray) -> float:
+    """The pair reader's probability that none of the sentences it read answers: the share of its "none" score
+    (`ReaderModel.pair_none`) in the softmax over that and the sentences' `scores`, as it was fitted."""
+    return float(_softmax(np.r_[pair_none, scores])[0])
+
+
+def pair_scores(read: np.ndarray, asked: Asked) -> np.ndarray:
+    """Each sentence's score from the pair reader's rows (`PairReader.read`): its head's, plus its best span's when
+    that counts (`reads_span`)."""
+    return read[:, 0] + read[:, 1] if reads_span(asked) else read[:, 0]
 
 
 def reads_span(asked: Asked) -> bool:
@@ -295,10 +326,10 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     """The best sentence (and a close second) with the confidence that it answers, or a refusal. `pair`: the pair
     reader's scores for this question (`pair_scores_for`); without it, the ranker alone chooses."""
     model = model or load_model()
-    alone, ranked = rank(found, asked, model, pair)
+    alone, ranked, none = rank(found, asked, model, pair)
     if not ranked:
         return Verdict([], [], 0.0, 0.0, True)
-    answerable = answerability(alone, asked, unknown_names, model)
+    answerable = answerability(alone, asked, unknown_names, model, none)
     confidence = answerable * ranked[0].p
     if refuses(answerable, model.refuse_below):
         return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,

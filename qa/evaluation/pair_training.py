@@ -7,10 +7,13 @@ output), frozen, and given a low-rank addition (LoRA: down [in, RANK] @ up [RANK
 matrices, plus a linear head on the mean token state and the start and end heads of the answer span (counted for
 questions that want a short answer: `reader.reads_span`). Each train question is one softmax over a group: one
 sentence that answers it against the GROUP - 1 sentences the linear ranker rates highest that do not, the mistakes
-the pair reader is there to correct (the same conditional likelihood as the linear ranker's). Where the question
-set's answer words (`must`) appear in the answering sentence as written, the start and end heads also learn their
-first and last token (a softmax over the sentence's tokens each). The same examples give the same weights: fixed
-seeds, a fixed number of threads, deterministic kernels.
+the pair reader is there to correct (the same conditional likelihood as the linear ranker's), and against a learned
+score for "none of these answers". Each question is also read once more with its answering sentences taken out,
+where "none of these" is the right reading: the same words asked both ways, so that the pair reader learns whether
+the sentences answer, not how unanswerable questions are worded (questions that no article answers are left out for
+that reason). Where the question set's answer words (`must`) appear in the answering sentence as written, the start
+and end heads also learn their first and last token (a softmax over the sentence's tokens each). The same examples
+give the same weights: fixed seeds, a fixed number of threads, deterministic kernels.
 """
 
 from __future__ import annotations
@@ -66,6 +69,8 @@ def _model(torch, weights: dict[str, np.ndarray], products: dict[str, np.ndarray
             self.head = nn.Linear(HIDDEN, 1)
             # where in the sentence the answer starts and ends, from each token's state
             self.start, self.end = nn.Linear(HIDDEN, 1), nn.Linear(HIDDEN, 1)
+            # the score of "none of these sentences answers", which competes with theirs
+            self.none = nn.Parameter(torch.zeros(1))
             for linear in (self.head, self.start, self.end):
                 nn.init.zeros_(linear.weight)
                 nn.init.zeros_(linear.bias)
@@ -129,14 +134,15 @@ class Group(NamedTuple):
     """One train question as the pair reader learns from it."""
 
     question: str
-    answers: list[str]  # the sentences that answer it
+    answers: list[str]  # the sentences that answer it (none: the question read with them taken out)
     wrong: list[str]  # the sentences the ranker rates highest that do not answer, best first
     spans: bool  # whether a sentence's best span counts in its score (`reader.reads_span`)
     words: list[str]  # the words an answer holds (the question set's `must`), to find where in its sentence it is
 
 
 def fit(groups: list[Group], log=print) -> dict[str, np.ndarray]:
-    """The adapters file's arrays, fitted on the train questions."""
+    """The adapters file's arrays, fitted on the train questions: the heads', the low-rank additions' and "none"'s
+    score."""
     import torch
     from tokenizers import Tokenizer
 
@@ -152,25 +158,28 @@ def fit(groups: list[Group], log=print) -> dict[str, np.ndarray]:
     model = _model(torch, *_packaged_weights())
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(trainable, lr=LEARNING_RATE, weight_decay=0.01)
-    usable = [g for g in groups if g.answers and g.wrong]
+    usable = [g for g in groups if g.wrong]
     steps = EPOCHS * math.ceil(len(usable) / BATCH)
     step = 0
     for epoch in range(EPOCHS):
         order = list(usable)
         shuffle.shuffle(order)
         for start in range(0, len(order), BATCH):
-            pairs, sizes, spans, counted = [], [], [], []
+            pairs, sizes, spans, counted, targets = [], [], [], [], []
             for g in order[start:start + BATCH]:
-                group = [shuffle.choice(g.answers), *g.wrong[:GROUP - 1]]
-                if g.spans:
+                group = [shuffle.choice(g.answers), *g.wrong[:GROUP - 1]] if g.answers else g.wrong[:GROUP - 1]
+                targets.append(1 if g.answers else 0)
+                if g.spans and g.answers:
                     spans.append((len(pairs), g.words))
                 pairs += [(g.question, sentence) for sentence in group]
                 sizes.append(len(group))
                 counted += [float(g.spans)] * len(group)
             ids, types, mask, sentence, encoded = _batch(torch, tokenizer, pairs)
             scores, starts, ends = model(ids, types, mask, sentence, torch.tensor(counted))
-            # The answering sentence is first in each group: its log-probability under the group's softmax.
-            loss = -torch.stack([torch.log_softmax(part, dim=0)[0] for part in torch.split(scores, sizes)]).mean()
+            # The log-probability of the right reading under the group's softmax, "none of these" included: the
+            # answering sentence (first in its group), or "none" when the group has none.
+            loss = -torch.stack([torch.log_softmax(torch.cat([model.none, part]), dim=0)[t]
+                                 for part, t in zip(torch.split(scores, sizes), targets)]).mean()
             # ... and where in it the answer's words are, when they are there as written.
             located = [(row, *found) for row, words in spans
                        if (found := answer_tokens(encoded[row], pairs[row][1], words))]
@@ -186,7 +195,7 @@ def fit(groups: list[Group], log=print) -> dict[str, np.ndarray]:
             step += 1
             if step % 50 == 0 or step == steps:
                 log(f"pair reader: epoch {epoch + 1}/{EPOCHS}, step {step}/{steps}, loss {float(loss.detach()):.3f}")
-    arrays = {}
+    arrays = {"none": model.none.detach().numpy().copy()}
     for name in ("head", "start", "end"):
         linear = getattr(model, name)
         arrays[f"{name}.weight"] = linear.weight.detach().numpy()[0].copy()

@@ -14,18 +14,20 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
    LightGBM's lambdarank in 5-fold cross-validation on the train and dev questions (docs/evaluation.md);
 2. the pair reader (qa/answer/pair_reader.py, qa/evaluation/pair_training.py; needs PyTorch, the `train` extra):
    low-rank additions to MiniLM's weights and heads, fitted on the answerable train questions to tell each answering
-   sentence from the sentences the ranker rates highest that do not answer, and where in it the answer's words are;
-   written to qa/answer/pair_reader.npz;
+   sentence from the sentences the ranker rates highest that do not answer, and where in it the answer's words are,
+   and with a score for "none of these answers", learned from each of those questions read again without its
+   answering sentences; written to qa/answer/pair_reader.npz;
 3. the answerability model, a logistic regression over a question's ranked list, is fitted on all train questions,
    each ranked by a ranker fitted without it (5 folds), so that it sees rankings as they are on new questions; its
    label is "the articles answer the question" (it separated answerable from unanswerable questions better, AUC
    0.81 against 0.75 in cross-validation, than the label "the best sentence is right");
-4. on dev: the refusal threshold that best separates unanswerable from answerable questions (refusals of
-   unanswerable minus refusals of answerable, the two corpora counting alike) while refusing at most 10% of the
-   answerable ones of each corpus, counting the refusals of the reader's rules (a number, date or sum asked for and
-   none in the ranker's first sentence) too; then when a second sentence is quoted: the share of the first
-   sentence's probability it needs and the most words the two may have (best fact recall while the median answer
-   stays within 35 words on each corpus).
+4. on dev: the refusal threshold over the probability that the articles answer (the answerability model's and, with
+   the pair reader, its probability that one of the sentences it read answers: `reader.answerability`) that best
+   separates unanswerable from answerable questions (refusals of unanswerable minus refusals of answerable, the two
+   corpora counting alike) while refusing at most 10% of the answerable ones of each corpus, counting the refusals
+   of the reader's rules (a number, date or sum asked for and none in the ranker's first sentence) too; then when a
+   second sentence is quoted: the share of the first sentence's probability it needs and the most words the two may
+   have (best fact recall while the median answer stays within 35 words on each corpus).
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question's
 article (BBC; the question's id for the five bundled articles), the solvers are deterministic and the pair reader is
@@ -284,23 +286,25 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
     }
 
 
-def answerability_scores(examples: list[Example], model) -> list[tuple[float, bool]]:
+def answerability_scores(examples: list[Example], model, pairs: PairScoresOf | None = None) -> list[tuple[float, bool]]:
     """Each question's probability that the articles answer it, as the reader acts on it (its rules included: a
-    question they refuse scores 0), with whether they do. It reads the ranker's list alone (`reader.answerability`),
-    so the pair reader does not change it."""
-    from qa.answer.reader import answerability
+    question they refuse scores 0), with whether they do."""
+    from qa.answer.reader import answerability, rank
 
-    return [(answerability(order, e.asked, e.unknown_names, model) if (order := ranked(e, model.ranker)) else 0.0,
-             e.answerable) for e in examples]
+    scored = []
+    for e in examples:
+        alone, _, none = rank(e.candidates, e.asked, model, pairs(e) if pairs else None)
+        scored.append((answerability(alone, e.asked, e.unknown_names, model, none) if alone else 0.0, e.answerable))
+    return scored
 
 
-def answerability_auc(examples: list[Example], model) -> float | None:
+def answerability_auc(examples: list[Example], model, pairs: PairScoresOf | None = None) -> float | None:
     """How well the answerability probability separates answerable from unanswerable questions, whatever the
     threshold: the chance that an answerable question gets a higher probability than an unanswerable one (ROC AUC).
     None when the questions are all of one kind (JSON has no NaN, and the model file is read as JSON)."""
     from sklearn.metrics import roc_auc_score
 
-    scores, labels = zip(*answerability_scores(examples, model))
+    scores, labels = zip(*answerability_scores(examples, model, pairs))
     return round(float(roc_auc_score(labels, scores)), 3) if len(set(labels)) == 2 else None
 
 
@@ -359,7 +363,8 @@ def choose_second(examples: list[Example], model, pairs: PairScoresOf | None = N
 
 def pair_groups(examples: list[Example], ranker) -> list:
     """What the pair reader learns from (`pair_training.Group`): each answerable question with its answering
-    sentences, against the sentences the ranker rates highest that do not answer."""
+    sentences, against the sentences the ranker rates highest that do not answer; then the same without its
+    answering sentences, where none answers."""
     from qa.answer.reader import reads_span
     from qa.evaluation.pair_training import Group
 
@@ -368,9 +373,11 @@ def pair_groups(examples: list[Example], ranker) -> list:
         if not e.answerable or not e.labels.any():
             continue
         answering = {id(c) for c, label in zip(e.candidates, e.labels) if label}
-        groups.append(Group(e.question, [c.text for c in e.candidates if id(c) in answering],
-                            [r.candidate.text for r in ranked(e, ranker) if id(r.candidate) not in answering],
-                            reads_span(e.asked), [word for fact in e.must for word in fact]))
+        wrong = [r.candidate.text for r in ranked(e, ranker) if id(r.candidate) not in answering]
+        words = [word for fact in e.must for word in fact]
+        groups.append(Group(e.question, [c.text for c in e.candidates if id(c) in answering], wrong,
+                            reads_span(e.asked), words))
+        groups.append(Group(e.question, [], wrong, reads_span(e.asked), words))
     return groups
 
 
@@ -379,7 +386,7 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     `choose_on`, the refusal threshold, then when to quote a second sentence. Returns the reader, the same ranker and
     answerability model reading without the pair reader (with a second-sentence rule chosen for them), and the pair
     scores. `model_folder`: where the merged pair reader is kept (default: the model cache)."""
-    from qa.answer.pair_reader import PairReader
+    from qa.answer.pair_reader import PairReader, load_adapters
     from qa.answer.reader import ReaderModel
     from qa.evaluation import pair_training
     from qa.index.embedding import file_sha256
@@ -387,11 +394,15 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     ranker, answerability = fit_ranker(fit_on), fit_answerability(fit_on)
     pair_training.save(pair_training.fit(pair_groups(fit_on, ranker), log=_log), adapters)
     pairs = PairScoresOf(PairReader(adapters, model_folder))
-    both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters))
-    # The refusal reads the ranker's list alone (`reader.answerability`): one threshold for both readers.
-    scored = answerability_scores(choose_on, both)
-    both = dataclasses.replace(both, refuse_below=choose_threshold(choose_on, scored), rules_right=rules_right(scored))
-    model, alone = (choose_second(choose_on, m, pairs) for m in (both, dataclasses.replace(both, pair_sha256="")))
+    both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters),
+                       pair_none=float(load_adapters(adapters)["none"][0]))
+    chosen = []
+    # Each reader its own refusal threshold: without the pair reader, the answerability model's probability alone.
+    for m, read_by in ((both, pairs), (dataclasses.replace(both, pair_sha256=""), None)):
+        scored = answerability_scores(choose_on, m, read_by)
+        m = dataclasses.replace(m, refuse_below=choose_threshold(choose_on, scored), rules_right=rules_right(scored))
+        chosen.append(choose_second(choose_on, m, pairs))
+    model, alone = chosen
     return model, alone, pairs
 
 
@@ -408,7 +419,7 @@ def train(bbc: Path, work: Path, adapters: Path) -> tuple[object, dict]:
     model, alone, pairs = fit_reader(train_set, dev_set, adapters)
     def on_dev(m, corpus: str) -> dict:
         questions = [e for e in dev_set if e.corpus == corpus]
-        return evaluate(questions, m, pairs) | {"answerable_auc": answerability_auc(questions, m)}
+        return evaluate(questions, m, pairs) | {"answerable_auc": answerability_auc(questions, m, pairs)}
 
     about = {
         "command": "python -m qa.evaluation.train_reader",
