@@ -1,5 +1,5 @@
-"""How well each refusal signal separates answerable from unanswerable dev questions (docs/evaluation.md, "None of
-these"):
+"""How well each refusal signal separates answerable from unanswerable dev questions (docs/evaluation.md, "A sixth
+read"):
 
     python benchmarks/refusal_signals.py [--bbc ../shared/corpora/bbc] [--work store/chroma-train]
 

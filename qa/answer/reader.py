@@ -226,7 +226,7 @@ def answerability(ranked: list[Ranked], asked: Asked, unknown_names: int, model:
     The two probabilities are combined by their geometric mean, which nothing is fitted for: the answerability model
     is fitted on rankings of questions it was not fitted on (5 folds), which the pair reader, fitted once, cannot
     give it. On dev it refused more unanswerable questions within the false-refusal budget than either alone or a
-    logistic regression over both (docs/evaluation.md, "None of these")."""
+    logistic regression over both (docs/evaluation.md, "A sixth read")."""
     top = ranked[0].candidate
     if asked.kind in MEASURED and not top.typed or asked.unit in MEASURED_IN and not top.focus_counted:
         return 0.0
@@ -252,7 +252,7 @@ def refuses(answerable: float, threshold: float) -> bool:
 class Ranking(NamedTuple):
     alone: list[Ranked]  # the candidates as the ranker alone orders them
     ranked: list[Ranked]  # ... and as the reader does, with the pair reader's scores
-    none: float | None  # the pair reader's probability that none of the sentences it read answers (None: no pair reader)
+    none: float | None  # the pair reader's probability that none of the sentences it read answers (None: not read)
 
 
 def rank(found: list[Candidate], asked: Asked, model: ReaderModel, pair: PairScores | None = None) -> Ranking:
