@@ -3,12 +3,12 @@ read"):
 
     python benchmarks/refusal_signals.py [--bbc ../shared/corpora/bbc] [--work store/chroma-train]
 
-Indexes and asks the train and dev questions as `python -m qa.evaluation.train_reader` does, fits the ranker and
-the answerability model on train as it does, and reads the dev questions with the shipped pair reader. For each
-corpus it prints the ROC AUC of: the answerability model's probability, the pair reader's probability that one of
-the sentences it read answers (1 - "none"), their geometric mean (what `reader.answerability` uses), their minimum,
-and a logistic regression over both (5-fold on dev); and, where a threshold applies, the refusals and false
-refusals at the threshold `train_reader.choose_threshold` picks on dev. The rules' refusals count for all of them.
+Indexes and asks the dev questions as `python -m qa.evaluation.train_reader` does and reads them with the shipped
+reader (its ranker, answerability model and pair reader, all fitted on train). For each corpus it prints the ROC AUC
+of: the answerability model's probability, the pair reader's probability that one of the sentences it read answers
+(1 - "none"), what the reader reads (`reader.answerability`: their geometric mean), their minimum, and a logistic
+regression over both (5-fold on dev); and the refusals and false refusals at the threshold
+`train_reader.choose_threshold` picks on dev for each. The rules' refusals count for all of them.
 
 Last, the wording check: each dev question read against the same eight bland sentences that answer nothing. An AUC
 there near 0.5 says the "none" score reads the sentences, not how the question is worded.
@@ -44,20 +44,17 @@ def main() -> int:
     if T.bbc_missing(args):
         return 1
     found = T.engines(args.bbc, args.work)
-    train = [e for corpus, sets in T.TRAIN.items() for e in T.collect(corpus, sets, found[corpus])]
     dev = [e for corpus, sets in T.DEV.items() for e in T.collect(corpus, sets, found[corpus])]
-    shipped = reader.load_model()
-    model = reader.ReaderModel(T.fit_ranker(train), T.fit_answerability(train), 0.0, 1.01,
-                               pair_sha256=shipped.pair_sha256, pair_none=shipped.pair_none)
+    model = reader.load_model()
     pairs = T.PairScoresOf(pair_reader())
-    p, answered, ruled = [], [], []
+    p, answered, shipped = [], [], []
     for e in dev:
         alone, _, none = reader.rank(e.candidates, e.asked, model, pairs(e))
-        linear = reader.answerability(alone, e.asked, e.unknown_names, model) if alone else 0.0
-        p.append(linear)
+        p.append(reader.answerability(alone, e.asked, e.unknown_names, model) if alone else 0.0)
         answered.append(1.0 - none if none is not None else 0.0)
-        ruled.append(reader.by_the_rules(linear))
-    p, answered, ruled = np.asarray(p), np.asarray(answered), np.asarray(ruled)
+        shipped.append(reader.answerability(alone, e.asked, e.unknown_names, model, none) if alone else 0.0)
+    p, answered, shipped = np.asarray(p), np.asarray(answered), np.asarray(shipped)
+    ruled = np.asarray([reader.by_the_rules(linear) for linear in p])
     y = np.asarray([e.answerable for e in dev])
     corpora = np.asarray([e.corpus for e in dev])
     folds = np.asarray([T.fold_of(e) for e in dev])
@@ -68,7 +65,7 @@ def main() -> int:
         fitted = LogisticRegression().fit(both[folds != fold], y[folds != fold])
         stacked[folds == fold] = fitted.predict_proba(both[folds == fold])[:, 1]
     signals = {"answerability model": p, "pair reader, 1 - none": answered,
-               "geometric mean (shipped)": np.sqrt(p * answered), "minimum": np.minimum(p, answered),
+               "geometric mean (shipped)": shipped, "minimum": np.minimum(p, answered),
                "logistic over both (5-fold on dev)": stacked}
     print("signal | corpus | AUC | refusal | false refusals (at the threshold chosen on dev)")
     for name, signal in signals.items():
@@ -83,7 +80,7 @@ def main() -> int:
     bland = []
     for e in dev:
         scores = reader.pair_scores(read.read(e.question, BLAND), e.asked)
-        bland.append(1.0 - reader.none_answers(shipped.pair_none, scores))
+        bland.append(1.0 - reader.none_answers(model.pair_none, scores))
     bland = np.asarray(bland)
     for corpus in sorted(set(corpora)):
         k = corpora == corpus

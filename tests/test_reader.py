@@ -313,9 +313,9 @@ def test_a_question_is_refused_when_the_pair_reader_finds_none_of_its_sentences_
     def verdict(score: float):
         return read(found, question, 0, model, lambda candidates: np.asarray([[score, 0.0]] * len(candidates)))
 
-    none_answers, one_may = verdict(model.pair_none - 20.0), verdict(model.pair_none + 20.0)
-    assert none_answers.refused and not by_the_rules(none_answers.answerable)
-    assert one_may.answerable > 10 * none_answers.answerable
+    no_answer, one_may = verdict(model.pair_none - 20.0), verdict(model.pair_none + 20.0)
+    assert no_answer.refused and not by_the_rules(no_answer.answerable)
+    assert one_may.answerable > 10 * no_answer.answerable
     alone = rank(found, question, model).alone
     # the geometric mean of the answerability model's probability and ~1
     assert one_may.answerable == pytest.approx(answerability(alone, question, 0, model) ** 0.5, rel=1e-6)

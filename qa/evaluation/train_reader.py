@@ -386,16 +386,17 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     `choose_on`, the refusal threshold, then when to quote a second sentence. Returns the reader, the same ranker and
     answerability model reading without the pair reader (with a second-sentence rule chosen for them), and the pair
     scores. `model_folder`: where the merged pair reader is kept (default: the model cache)."""
-    from qa.answer.pair_reader import PairReader, load_adapters
+    from qa.answer.pair_reader import PairReader
     from qa.answer.reader import ReaderModel
     from qa.evaluation import pair_training
     from qa.index.embedding import file_sha256
 
     ranker, answerability = fit_ranker(fit_on), fit_answerability(fit_on)
-    pair_training.save(pair_training.fit(pair_groups(fit_on, ranker), log=_log), adapters)
+    arrays = pair_training.fit(pair_groups(fit_on, ranker), log=_log)
+    pair_training.save(arrays, adapters)
     pairs = PairScoresOf(PairReader(adapters, model_folder))
     both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters),
-                       pair_none=float(load_adapters(adapters)["none"][0]))
+                       pair_none=float(arrays["none"][0]))
     chosen = []
     # Each reader its own refusal threshold: without the pair reader, the answerability model's probability alone.
     for m, read_by in ((both, pairs), (dataclasses.replace(both, pair_sha256=""), None)):
