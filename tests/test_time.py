@@ -10,7 +10,7 @@ import pytest
 
 from qa.answer.engine import Engine
 from qa.ingest.sync import ingest
-from qa.temporal.changes import comparable, differing, number_value, person_mentions, person_value
+from qa.temporal.changes import asks_holder, comparable, differing, number_value, person_mentions, person_value
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +50,8 @@ def test_a_role_held_by_different_people_at_different_times(engine):
     "How many Iranian truck drivers did Azerbaijan release?",
     "Where was the first 3+3 meeting held?",
     "Which Iranian official spoke at the conference in Qom?",
+    "Who did Iran's foreign minister meet in Baku?",  # names the role, asks for someone else
+    "Who did the Iranian foreign minister talk to by phone?",
 ])
 def test_ordinary_questions_are_not_called_changes(engine, question):
     answer = engine.ask(question)
@@ -71,6 +73,17 @@ def test_ordinary_questions_are_not_called_changes(engine, question):
 def test_person_readings(sentence, question, expected):
     found = person_value(sentence, question)
     assert (found[0] if found else None) == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Who is Iran's foreign minister?", True),
+    ("And who was the president of Azerbaijan in 2021?", True),
+    ("Who has been the Iranian ambassador since 2020?", True),
+    ("Who did Iran's foreign minister meet in Baku?", False),
+    ("Which group does the former Home Office minister accuse of being anti-immigration?", False),
+])
+def test_a_holder_question_asks_who_is_in_the_role(question, expected):
+    assert asks_holder(question) is expected
 
 
 def test_person_mentions_name_the_country_of_the_role():

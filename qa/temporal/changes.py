@@ -37,6 +37,10 @@ _UNITS = {"km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", 
 _NUMBER = re.compile(r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w.]*\d)(?:\s*-\s*|\s+)?"
                      r"(?P<unit>%|per cent|[a-z]+)?", re.I)
 _WORD = re.compile(r"[\w'’-]+")
+# "Who is Iran's foreign minister?", "And who was the president in 2021?": the question asks who holds a role. "Who
+# did Iran's foreign minister meet?" names the role too, but asks for someone else.
+_ASKS_HOLDER = re.compile(r"^\W*(?:(?:and|so|then|but)\s+)?(?:who|which\s+person)\s+(?:is|was|are|were|has\s+been|"
+                          r"had\s+been|became|serves\s+as|served\s+as)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,12 @@ def comparable(a: tuple, b: tuple) -> bool:
     return a[1] == b[1] and a[3] == b[3]  # the same unit, measuring the same thing
 
 
+def asks_holder(question: str) -> bool:
+    """Whether the question asks who holds a role ("Who is Iran's foreign minister?"), not what someone in the role
+    did ("Who did Iran's foreign minister meet in Baku?"): only then are the people named in the role its answers."""
+    return bool(_ASKS_HOLDER.match(question))
+
+
 def names_holder(text: str, question: str) -> bool:
     """Whether the text names someone right after the role the question asks about (of any country)."""
     role = set(_role_terms(question))
@@ -173,7 +183,7 @@ def differing(ranked: list, kind: str | None, question: str, score: Callable[[ob
     another sentence that names him without the role ("his Iranian counterpart, Mohammad Javad Zarif"), so that
     holder must not depend on the reader's probabilities. None: only the sentences close to the best count.
     """
-    if kind not in ("person", "number") or not ranked:
+    if kind not in ("person", "number") or not ranked or (kind == "person" and not asks_holder(question)):
         return []
     known: dict[str, set[str]] = {}
     if kind == "person":
