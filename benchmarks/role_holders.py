@@ -1,9 +1,10 @@
-"""What looking for a role's other holders costs a person question: the pool read 3 x top_k deep against top_k.
+"""What looking for a role's other holders costs a question that asks who holds a role: the pool read 3 x top_k deep
+against top_k.
 
     QA_ARTICLES_DIR=... QA_STORE_DIR=... python benchmarks/role_holders.py SET [SET ...] [--rounds 5]
 
-SET names a question set in qa/evaluation/questions ("articles", "bbc6-train"). Its person questions that name no
-time (those that name one read the deeper pool anyway) are asked once to warm up, then in rounds with the pool at
+SET names a question set in qa/evaluation/questions ("articles", "bbc6-train"). Its questions that ask who holds a
+role and name no time (those that name one read the deeper pool anyway) are asked once to warm up, then in rounds with the pool at
 3 x top_k and at top_k, the two alternating which goes first; prints the median time of a question for each. At
 top_k no passage lies beyond those read, so no other holder is looked for: the answers may differ, the time is what
 is compared.
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 from qa.answer.answer_types import asked  # noqa: E402
 from qa.answer.engine import Engine  # noqa: E402
 from qa.config import get_settings  # noqa: E402
+from qa.temporal.changes import asks_holder  # noqa: E402
 from qa.temporal import time_scope  # noqa: E402
 
 QUESTIONS = Path(__file__).resolve().parent.parent / "qa" / "evaluation" / "questions"
@@ -34,7 +36,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     questions = [q for name in args.sets for line in (QUESTIONS / f"{name}.jsonl").read_text().splitlines()
-                 if asked(q := json.loads(line)["question"]).kind == "person" and not time_scope.from_question(q)]
+                 if asked(q := json.loads(line)["question"]).kind == "person" and asks_holder(q)
+                 and not time_scope.from_question(q)]
     engine = Engine(get_settings())
     for question in questions:
         engine.ask(question)

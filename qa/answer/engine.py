@@ -235,10 +235,11 @@ class Engine:
         asked_for = asked(standalone)
         with server_errors(self.settings):
             # A filter restricts inside the searches (only in-range articles are searched); a range read from the
-            # question only ranks, over a pool read deeper. A person question's pool is read deeper for the role's
-            # holders at other times (`_pool_holders`); the reader reads the same top_k passages as without it.
+            # question only ranks, over a pool read deeper. A question that asks who holds a role has its pool read
+            # deeper for the role's holders at other times (`_pool_holders`); the reader reads the same top_k passages
+            # as without it.
             only = DocFilter(explicit.first, explicit.last) if explicit and explicit.explicit else None
-            deep = scope or asked_for.kind == "person"
+            deep = scope or (asked_for.kind == "person" and changes.asks_holder(standalone))
             retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if deep else top_k, only)
         pool = retrieved.passages
         retrieved.passages = time_scope.rank(pool, scope, self.published, top_k) if scope else pool[:top_k]
