@@ -52,6 +52,11 @@ from qa.types import Passage, Sentence
     ("How many times had the US blocked the bid, when talks were offered to Iraq?", "number", ("time",), None),
     ("What did sales amount to in 2004, when rival airlines took its passengers?", None, (), None),
     ("According to the police, how many people were hurt?", "number", ("peopl",), None),
+    # a "when" clause that opens the question sets the time; what follows it is asked
+    ("When the bank bought a third of the brewer, which company took the rest?", "person", ("compani",), None),
+    ("When the war ended, how many people had died?", "number", ("peopl",), None),
+    ("When did the war end, and how many people died?", "date", ("peopl",), None),
+    ("When and where did the firm give its outlook?", "date", (), None),
     ("Roughly how many jobs will go?", "number", ("job",), None),
     ("In the poll, respondents in which country were the most upbeat?", "place", ("countri",), None),
     # the head of the phrase, not its first word and not the verb after it

@@ -64,16 +64,26 @@ _QUESTION_WORD = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b
 def wanted(question: str) -> str | None:
     """The kind the question's first question word asks for. A clause after a comma opens a new question only when
     no question word came before it ("According to the report, how many ..."); after one, it is a subordinate clause
-    ("How many times had X blocked it, when Y ...?" asks for a number, not a date)."""
-    asked_already = False
+    ("How many times had X blocked it, when Y ...?" asks for a number, not a date). A question that opens with a
+    "when" clause of its own ("When Pernod Ricard bought a third of Seagram, which company took the rest?") asks what
+    follows it: a date only when nothing else is asked."""
+    asked_already, opening_when = False, None
     for start in _CLAUSE_START.finditer(question):
         if start.group("comma") and asked_already:
             continue
         kind = next((kind for kind, pattern in _WANTS if pattern.match(question, start.end())), None)
+        if kind and start.start() == 0 and _WHEN_CLAUSE.match(question, start.end()):
+            opening_when = kind
+            continue
         if kind:
             return kind
         asked_already = asked_already or bool(_QUESTION_WORD.match(question, start.end()))
-    return None
+    return opening_when
+
+
+# "When" followed by a subject, not by a verb ("when did", "when is"), opens a clause rather than asking.
+_WHEN_CLAUSE = re.compile(r"when\s+(?!(?:and|or|did|does|do|is|was|are|were|will|would|has|have|had|can|could|"
+                          r"should|shall|may|might|must)\b)[\w'’-]+[^,?]*,", re.I)
 
 
 def holds(kind: str | None, sentence: str, question: str) -> bool:
