@@ -53,11 +53,15 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TRAIN = {"bundled": ("articles.jsonl", "articles2-train.jsonl", "articles3-train.jsonl", "articles4-train.jsonl",
                      "articles5-train.jsonl"),
          "bbc": ("bbc.jsonl", "bbc2-train.jsonl", "bbc3-train.jsonl", "bbc4-train.jsonl", "bbc5-train.jsonl",
-                 "bbc6-train.jsonl")}
+                 "bbc6-train.jsonl", "bbc7-train.jsonl", "bbc8-train.jsonl")}
 DEV = {"bundled": ("articles2-dev.jsonl", "articles3-dev.jsonl", "articles4-dev.jsonl", "articles5-dev.jsonl"),
-       "bbc": ("bbc2-dev.jsonl", "bbc3-dev.jsonl", "bbc4-dev.jsonl", "bbc5-dev.jsonl", "bbc6-dev.jsonl")}
+       "bbc": ("bbc2-dev.jsonl", "bbc3-dev.jsonl", "bbc4-dev.jsonl", "bbc5-dev.jsonl", "bbc6-dev.jsonl",
+                 "bbc7-dev.jsonl", "bbc8-dev.jsonl")}
 FOLDS = 5
-MAX_FALSE_REFUSALS = 0.10  # the most answerable dev questions of each corpus the refusal threshold may refuse
+# The most answerable dev questions of each corpus the refusal threshold may refuse: the floors issue #13 sets for
+# each (the bundled dev split's 53 answerable questions allow 2; with 0.10 for both, 5 of them were refused on dev and
+# 28% of the bundled test split's).
+MAX_FALSE_REFUSALS = {"bbc": 0.10, "bundled": 0.05}
 MAX_MEDIAN_WORDS = 35  # answers stay short: a second sentence is quoted only while the median answer is this long
 SECOND_WITHIN_WORDS = (35, 45, 55, 10_000)  # the limits on two quoted sentences' words tried on dev (10,000: none)
 REGULARISATION = 1.0  # sklearn's C for the answerability model, the inverse strength of its L2 penalty
@@ -312,7 +316,7 @@ def choose_threshold(examples: list[Example], scored: list[tuple[float, bool]]) 
     """The refusal threshold, over the probabilities the reader acts on (its rules included: a question refused by
     them counts within the false-refusal budget): the most refusals of unanswerable questions minus refusals of
     answerable ones, the corpora counting alike (on the mix, the BBC dev questions, six in seven, would choose for the
-    bundled articles too), while each corpus's answerable questions stay within MAX_FALSE_REFUSALS. `scored`: the
+    bundled articles too), while each corpus's answerable questions stay within its MAX_FALSE_REFUSALS. `scored`: the
     examples' `answerability_scores`."""
     from qa.answer.reader import refuses
 
@@ -329,7 +333,7 @@ def choose_threshold(examples: list[Example], scored: list[tuple[float, bool]]) 
     for threshold in sorted({p for p, _ in scored} | {0.0}):
         false = [refused(threshold, True, c) for c in corpora]
         gain = sum(refused(threshold, False, c) for c in corpora) / len(corpora) - sum(false) / len(corpora)
-        if max(false) <= MAX_FALSE_REFUSALS and gain > best_gain:
+        if all(f <= MAX_FALSE_REFUSALS[c] for f, c in zip(false, corpora)) and gain > best_gain:
             best, best_gain = threshold, gain
     return best
 
