@@ -4,10 +4,10 @@ against top_k.
     QA_ARTICLES_DIR=... QA_STORE_DIR=... python benchmarks/role_holders.py SET [SET ...] [--rounds 5]
 
 SET names a question set in qa/evaluation/questions ("articles", "bbc6-train"). Its questions that ask who holds a
-role and name no time (those that name one read the deeper pool anyway) are asked once to warm up, then in rounds with the pool at
-3 x top_k and at top_k, the two alternating which goes first; prints the median time of a question for each. At
-top_k no passage lies beyond those read, so no other holder is looked for: the answers may differ, the time is what
-is compared.
+role and name no time (those that name one read the deeper pool anyway) are asked once to warm up, then in rounds
+with the pool at 3 x top_k and at top_k, the two alternating which goes first; prints the median time of a question
+for each. At top_k no passage lies beyond those read, so no other holder is looked for: the answers may differ, the
+time is what is compared.
 """
 
 from __future__ import annotations

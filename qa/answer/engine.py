@@ -178,8 +178,7 @@ class Engine:
         readings = []
         if not verdict.refused:
             # A question that names a time picks the holder itself.
-            holders = self._pool_holders(found) if not scope and found.asked.kind == "person" and \
-                changes.asks_holder(found.question) else None
+            holders = None if scope or found.asked.kind != "person" else self._pool_holders(found)
             readings = changes.differing(
                 [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,
                 found.question, lambda c: probability[id(c)], self.published, holders)
