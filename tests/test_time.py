@@ -10,7 +10,8 @@ import pytest
 
 from qa.answer.engine import Engine
 from qa.ingest.sync import ingest
-from qa.temporal.changes import asks_holder, comparable, differing, number_value, person_mentions, person_value
+from qa.temporal.changes import (asks_holder, comparable, differing, holder_answer, number_value, person_mentions,
+                                 person_value)
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +70,8 @@ def test_ordinary_questions_are_not_called_changes(engine, question):
     ("He met President of Azerbaijan Ilham Aliyev.", "Who is Azerbaijan's president?", "Ilham Aliyev"),
     ("He met President Hassan Rouhani.", "Who is Iran's president?", None),  # whose president, unsaid
     ("The former president Hassan Rouhani spoke.", "Who is the president?", None),
+    ("Iranian Foreign Minister Hossein Amir-Abdollahian met Aliyev.", "Who is Iran's deputy foreign minister?", None),
+    ("Iranian Deputy Foreign Minister Abbas Araqchi spoke.", "Who is Iran's deputy foreign minister?", "Abbas Araqchi"),
 ])
 def test_person_readings(sentence, question, expected):
     found = person_value(sentence, question)
@@ -84,6 +87,27 @@ def test_person_readings(sentence, question, expected):
 ])
 def test_a_holder_question_asks_who_is_in_the_role(question, expected):
     assert asks_holder(question) is expected
+
+
+def test_a_holder_question_is_answered_by_the_sentence_that_names_the_holder(engine):
+    """The reader rates a sentence about Iran's foreign minister close to the one that names Azerbaijan's; the answer
+    is the one that names the holder of the role asked about, and the name leads it."""
+    answer = engine.ask("Who is Azerbaijan's foreign minister?")
+    assert answer.short_answer == "Jeyhun Bayramov" and answer.text.startswith("Jeyhun Bayramov — ")
+    assert all("Bayramov" in c.quote for c in answer.citations)
+    deputy = engine.ask("Who is Iran's deputy foreign minister?")
+    assert deputy.short_answer == "Abbas Araqchi" and "different answers" not in deputy.text
+
+
+def test_a_holder_answer_needs_the_whole_role():
+    question = "Who is Azerbaijan's foreign minister?"
+    iran = _sentence("Iranian Foreign Minister Hossein Amir-Abdollahian met Aliyev.", "a", 0.6)
+    azerbaijan = _sentence("Azerbaijan's Foreign Minister Jeyhun Bayramov met Raisi.", "b", 0.4)
+    assert holder_answer([iran, azerbaijan], question) == (azerbaijan, "Jeyhun Bayramov")
+    assert holder_answer([iran], question) is None
+    firm = "Who is the chief executive of the bank that bought the insurer?"
+    assert holder_answer([_sentence("Chief executive John Smith said so.", "a", 1.0)], firm) is None
+    assert holder_answer([azerbaijan], "Who did Azerbaijan's foreign minister meet?") is None
 
 
 def test_person_mentions_name_the_country_of_the_role():

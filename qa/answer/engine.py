@@ -175,14 +175,21 @@ class Engine:
         verdict = reader.read(found.candidates, found.asked, found.unknown_names, model,
                               reader.pair_scores_for(found.question, model))
         probability = {id(r.candidate): r.p for r in verdict.ranked}
-        readings = []
+        readings, chosen, confidence = [], verdict.chosen, verdict.confidence
+        short = chosen[0].short if chosen else None
         if not verdict.refused:
+            in_time = [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope]
             # A question that names a time picks the holder itself.
             holders = None if scope or found.asked.kind != "person" else self._pool_holders(found)
-            readings = changes.differing(
-                [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope], found.asked.kind,
-                found.question, lambda c: probability[id(c)], self.published, holders)
-        citations = extractive.citations_for([r.candidate for r in readings] or verdict.chosen, self.describe)
+            readings = changes.differing(in_time, found.asked.kind, found.question, lambda c: probability[id(c)],
+                                         self.published, holders)
+            holder = None if readings or found.asked.kind != "person" else \
+                changes.holder_answer(in_time, found.question)
+            if holder:
+                short = holder[1]
+                if holder[0] is not chosen[0]:
+                    chosen, confidence = [holder[0]], verdict.answerable * probability[id(holder[0])]
+        citations = extractive.citations_for([r.candidate for r in readings] or chosen, self.describe)
         passages = reader.passages_by_reading(retrieved.passages, verdict.ranked)
         if verdict.refused:
             text = extractive.REFUSAL_TEXT
@@ -191,7 +198,7 @@ class Engine:
         else:
             text = extractive.answer_text(citations, found.asked.kind)
         # The span leads the answer only when it comes from the sentence quoted first.
-        short = None if verdict.refused or readings else verdict.chosen[0].short
+        short = None if verdict.refused or readings else short
         if short:
             text = f"{short} — {text}"
         answer = Answer(
@@ -204,12 +211,12 @@ class Engine:
             related=passages[:RELATED] if verdict.refused else [],
             notes=[changes.note(readings)] if readings else [],
             date_range=scope,
-            confidence=verdict.confidence,
+            confidence=confidence,
             short_answer=short,
             read_as=found.question if found.question != question else None,
         )
         if scope:
-            answer.notes.extend(time_scope.notes(scope, verdict.chosen, verdict.refused))
+            answer.notes.extend(time_scope.notes(scope, chosen, verdict.refused))
         if mode == "llm":
             answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart, readings)
         else:

@@ -29,6 +29,10 @@ SAME_NAME = 0.8  # surnames this similar are one person spelled two ways ("Raisi
 
 _COUNTRY_TERMS = {terms(c)[0] for c in set(DEMONYMS.values())} | {terms(d)[0] for d in DEMONYMS}
 _NOT_THE_ROLE = {"former", "deputy", "vice", "acting", "ex", "late", "assistant", "outgoing", "incoming"}
+# ... and a role asked about with one of them ("Who is Iran's deputy foreign minister?") is named only with it.
+_QUALIFIER_TERMS = {t for word in _NOT_THE_ROLE for t in terms(word)}
+_TIME_TERMS = set(terms("January February March April May June July August September October November December year "
+                        "month week day summer winter spring autumn current currently now today time"))
 _NAME_WORD = r"[A-Z][\w'’-]*[a-z][\w'’-]*"
 _NAME_AFTER = re.compile(rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})")
 _UNITS = {"km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km", "mile": "mi",
@@ -71,7 +75,7 @@ def person_mentions(text: str, role: set[str]) -> list[tuple[str, str | None]]:
         while j < len(words) and (t := terms(words[j].group(0))) and set(t) <= role:
             covered.update(t)
             j += 1
-        if j == i or len(covered) < min(2, len(role)):
+        if j == i or len(covered) < min(2, len(role)) or role & _QUALIFIER_TERMS - covered:
             i += 1
             continue
         before = words[i - 1].group(0) if i else ""
@@ -166,6 +170,33 @@ def asks_holder(question: str) -> bool:
     return bool(_ASKS_HOLDER.match(question))
 
 
+def _countries_of_names(candidates: list, question: str) -> dict[str, set[str]]:
+    """surname -> the countries whose role (the one the question asks about) the sentences give that name."""
+    role, known = set(_role_terms(question)), {}
+    for candidate in candidates:
+        for name, qualifier in person_mentions(candidate.text, role):
+            if qualifier:
+                known.setdefault(name.split()[-1].lower(), set()).add(qualifier)
+    return known
+
+
+def holder_answer(ranked: list, question: str) -> tuple[object, str] | None:
+    """For a question that asks who holds a role: the best of the WINDOW first sentences that names someone in it,
+    with the name, which is the short answer ("Azerbaijan's Foreign Minister Jeyhun Bayramov described ..." for "Who
+    is Azerbaijan's foreign minister?", over a sentence about Iran's foreign minister that the reader rates higher).
+    None when none does: the reader's choice stands."""
+    if not asks_holder(question):
+        return None
+    # The question is the role, and the time at most: a sentence that names a "chief executive" does not answer "Who
+    # is the chief executive of the firm that ...?" unless it says the rest too.
+    role = {t for t in _role_terms(question) if t not in _TIME_TERMS and not t.isdigit()}
+    known = _countries_of_names(ranked[:WINDOW], question)
+    for candidate in ranked[:WINDOW]:
+        if role <= set(terms(candidate.text)) and (found := person_value(candidate.text, question, known)):
+            return candidate, found[0]
+    return None
+
+
 def names_holder(text: str, question: str) -> bool:
     """Whether the text names someone right after the role the question asks about (of any country)."""
     role = set(_role_terms(question))
@@ -185,13 +216,7 @@ def differing(ranked: list, kind: str | None, question: str, score: Callable[[ob
     """
     if kind not in ("person", "number") or not ranked or (kind == "person" and not asks_holder(question)):
         return []
-    known: dict[str, set[str]] = {}
-    if kind == "person":
-        role = set(_role_terms(question))
-        for candidate in ranked + (holders or []):
-            for name, qualifier in person_mentions(candidate.text, role):
-                if qualifier:
-                    known.setdefault(name.split()[-1].lower(), set()).add(qualifier)
+    known = _countries_of_names(ranked + (holders or []), question) if kind == "person" else {}
     best_score = score(ranked[0])
     readings: list[Reading] = []
     for candidate in ranked[:WINDOW]:
