@@ -9,7 +9,7 @@ The model is the embedder's packaged MiniLM (qa/index/embedding.py) plus a low-r
 matrices, a linear head on its mean token state, and two on each token's state that say where in the sentence an
 answer starts and ends. A pair's score is the first head's, plus the best span's (start + end, at most MAX_SPAN
 tokens) when the question wants a short answer (`reader.reads_span`): such a sentence scores high when it holds a
-span that answers, not only when it is about the question's subject (docs/evaluation.md). 0.33 M numbers in all,
+span that answers, not only when it is about the question's subject (docs/evaluation.md). 0.66 M numbers in all,
 fitted on the train split by `python -m qa.evaluation.train_reader` (qa/evaluation/pair_training.py) and stored in
 `pair_reader.npz` beside this module (plain arrays, read without pickle). At first use the additions are merged into
 the packaged weights and the result is quantised for int8 arithmetic like the embedder's model, then cached
