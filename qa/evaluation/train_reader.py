@@ -32,8 +32,8 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question's
 article (BBC; the question's id for the five bundled articles), the solvers are deterministic and the pair reader is
-fitted with fixed seeds and threads (about 15 minutes on 2 idle cores). `--cross-validate` fits everything anew for
-each of 5 folds (about 90 minutes) and reports the reader with and without the pair reader.
+fitted with fixed seeds and threads (about 30 minutes on 2 idle cores). `--cross-validate` fits everything anew for
+each of 5 folds (about 2 hours) and reports the reader with and without the pair reader.
 """
 
 from __future__ import annotations
