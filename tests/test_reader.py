@@ -91,6 +91,11 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Until what year was a divorce granted only by Parliament?",
      "Until 1857, the only way to get a divorce was an Act of Parliament.", "1857"),  # a year before 1900
     ("How fast can the robot walk?", "It can walk at about 1.35km/h (0.83mph).", "1.35km/h"),
+    # a month alone is a date after a word that makes it a time, and capitalised ("may" is a verb)
+    ("When will the phone go on sale?", "It is due to go on sale in mid-February, Sharp said.", "February"),
+    ("When does the musical open?", "The musical will open in November, said Mr Richards.", "November"),
+    ("When was the film first shown on television?", "It was not shown on television until the 1990s.", "1990s"),
+    ("When will the shares be sold?", "The shares may be sold, this may take a while.", None),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)
