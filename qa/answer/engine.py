@@ -179,8 +179,9 @@ class Engine:
         short = chosen[0].short if chosen else None
         if not verdict.refused:
             in_time = [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope]
-            # A question that names a time picks the holder itself.
-            holders = None if scope or found.asked.kind != "person" else self._pool_holders(found)
+            # A question that names a time picks the holder itself; only one that asks who holds a role lists them.
+            lists_holders = found.asked.kind == "person" and changes.asks_holder(found.question)
+            holders = self._pool_holders(found) if lists_holders and not scope else None
             readings = changes.differing(in_time, found.asked.kind, found.question, lambda c: probability[id(c)],
                                          self.published, holders)
             holder = None if readings or found.asked.kind != "person" else \

@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 from typing import Callable
 
 from qa.index import DEMONYMS, STOPWORDS, terms
+from qa.temporal.dates import MONTHS
 from qa.temporal.relative_dates import fmt_day
 
 CLOSE = 0.15  # the first reading has at least this share of the best sentence's probability (the reader's softmax),
@@ -31,8 +32,8 @@ _COUNTRY_TERMS = {terms(c)[0] for c in set(DEMONYMS.values())} | {terms(d)[0] fo
 _NOT_THE_ROLE = {"former", "deputy", "vice", "acting", "ex", "late", "assistant", "outgoing", "incoming"}
 # ... and a role asked about with one of them ("Who is Iran's deputy foreign minister?") is named only with it.
 _QUALIFIER_TERMS = {t for word in _NOT_THE_ROLE for t in terms(word)}
-_TIME_TERMS = set(terms("January February March April May June July August September October November December year "
-                        "month week day summer winter spring autumn current currently now today time"))
+_TIME_TERMS = {t for month in MONTHS for t in terms(month)} | set(terms(
+    "year month week day summer winter spring autumn current currently now today time"))
 _NAME_WORD = r"[A-Z][\w'’-]*[a-z][\w'’-]*"
 _NAME_AFTER = re.compile(rf"\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})")
 _UNITS = {"km": "km", "kilometer": "km", "kilometre": "km", "kilometers": "km", "kilometres": "km", "mile": "mi",
