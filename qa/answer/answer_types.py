@@ -29,15 +29,16 @@ KINDS = tuple(kind for kind, _ in _WANTS)
 # that the eleven lookbehinds are tried only where such a year starts, not at every word (a fifth of _DATE's time).
 _EARLIER_YEAR = r"(?=1[0-8]\d\d)(?:" + "|".join(rf"(?<=\b{word} )" for word in (
     "in", "until", "since", "from", "by", "before", "after", "between", "of", "to", "till")) + r")1[0-8]\d\d"
-# A month alone only capitalised and after a word that makes it a time ("in October", "mid-February"; not "may").
+# A month alone only capitalised and after a word that makes it a time ("in October", "mid-February"; not "may"). As
+# above, the lookahead first: the lookbehinds are tried only before a letter.
 _BARE_MONTH = r"(?=[A-Z])(?:" + "|".join(rf"(?<=\b{word} )" for word in (
     "in", "since", "until", "by", "from", "before", "after", "during", "of", "early", "late", "last", "next")) + (
     r"|(?<=\bmid-))(?-i:" + "|".join(  # each month's full name: its longest
         max((name for name in MONTHS if MONTHS[name] == i), key=len).capitalize() for i in range(1, 13)) + ")")
 _DATE = re.compile(  # the longer forms first: "18 December 2004" and "December 2004" are one date, not a year
     rf"\b(\d{{1,2}}\s+({MONTH_WORDS})\.?\s+(19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}},?\s+(19|20)\d\d|"
-    rf"({MONTH_WORDS})\.?\s+(19|20)\d\d|(19|20)\d0s|(19|20)\d\d|{_EARLIER_YEAR}|({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|"
-    rf"{_BARE_MONTH}|"
+    rf"({MONTH_WORDS})\.?\s+(19|20)\d\d|(19|20)\d0s|(19|20)\d\d|{_EARLIER_YEAR}|"
+    rf"({MONTH_WORDS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+({MONTH_WORDS})|{_BARE_MONTH}|"
     rf"({'|'.join(WEEKDAYS)})|(last|next|this|earlier this|later this) "
     r"(year|month|week)|yesterday|today|tomorrow)\b",
     re.I,
