@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from qa.index import DEMONYMS, terms
@@ -33,8 +34,7 @@ _EARLIER_YEAR = r"(?=1[0-8]\d\d)(?:" + "|".join(rf"(?<=\b{word} )" for word in (
 # above, the lookahead first: the lookbehinds are tried only before a letter.
 _BARE_MONTH = r"(?=[A-Z])(?:" + "|".join(rf"(?<=\b{word} )" for word in (
     "in", "since", "until", "by", "from", "before", "after", "during", "of", "early", "late", "last", "next")) + (
-    r"|(?<=\bmid-))(?-i:" + "|".join(  # each month's full name: its longest
-        max((name for name in MONTHS if MONTHS[name] == i), key=len).capitalize() for i in range(1, 13)) + ")")
+    r"|(?<=\bmid-))(?-i:" + "|".join(date(2000, month, 1).strftime("%B") for month in range(1, 13)) + ")")
 _DATE = re.compile(  # the longer forms first: "18 December 2004" and "December 2004" are one date, not a year
     rf"\b(\d{{1,2}}\s+({MONTH_WORDS})\.?\s+(19|20)\d\d|({MONTH_WORDS})\.?\s+\d{{1,2}},?\s+(19|20)\d\d|"
     rf"({MONTH_WORDS})\.?\s+(19|20)\d\d|(19|20)\d0s|(19|20)\d\d|{_EARLIER_YEAR}|"

@@ -184,8 +184,7 @@ class Engine:
             holders = self._pool_holders(found) if lists_holders and not scope else None
             readings = changes.differing(in_time, found.asked.kind, found.question, lambda c: probability[id(c)],
                                          self.published, holders)
-            holder = None if readings or found.asked.kind != "person" else \
-                changes.holder_answer(in_time, found.question)
+            holder = changes.holder_answer(in_time, found.question) if lists_holders and not readings else None
             if holder:
                 short = holder[1]
                 if holder[0] is not chosen[0]:
