@@ -150,6 +150,8 @@ def render_json(data: dict, first_lines: dict | None = None) -> str:
             out.append(f"[{c['n']}] {c['doc']}:{c['start_line']}-{c['end_line']}  \"{c['quote']}\"")
             if about:
                 out.append(f"    {about}")
+            if c.get("copy_of"):
+                out.append(f"    the same text as [{c['copy_of']}], in another article")
     if data.get("date_range"):
         scope = data["date_range"]
         first, last = (date.fromisoformat(scope[k]) if scope.get(k) else None for k in ("since", "until"))

@@ -54,6 +54,9 @@ class Passage:
 class ScoredPassage:
     passage: Passage
     score: float
+    # The same text in other files (a syndicated or copied story), oldest first: retrieval reads it once, and its
+    # citations point at these too (qa/answer/copies.py)
+    copies: tuple[Passage, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,15 @@ class Citation:
     outlet: str | None = None
     resolved_dates: tuple[str, ...] = ()  # relative dates in the quote, resolved against `published`
     supported: bool | None = None  # LLM mode: the sentences citing it passed the grounding check (answer/grounding)
+    copy_of: int | None = None  # the citation whose quote this is, in another file that carries the same text
 
     def to_json(self) -> dict:
         data = asdict(self)
         data["published"] = self.published.isoformat() if self.published else None
         data["resolved_dates"] = list(self.resolved_dates)
-        if self.supported is None:
-            del data["supported"]
+        for name in ("supported", "copy_of"):
+            if data[name] is None:
+                del data[name]
         return data
 
 

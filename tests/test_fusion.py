@@ -46,5 +46,7 @@ def test_a_story_filed_twice_is_listed_once_in_its_best_place_and_cited_from_its
     first = first_passages(passages, metadata, fused, 2)
     # the story takes its best copy's place and score, cited from the copy published first (then first by name)
     assert [(s.passage.doc, s.score) for s in first] == [("a-original.txt", 0.9), ("c-budget.txt", 0.7)]
+    # ... and it keeps the other files that carry it, oldest first, for its citations (qa/answer/copies.py)
+    assert [c.doc for c in first[0].copies] == ["b-copy.txt", "d-later.txt"] and first[1].copies == ()
     undated = {pid: {} for pid in metadata} | {"d-later.txt:3-3": {"published": "2021-05-09"}}
     assert first_passages(passages, undated, fused, 1)[0].passage.doc == "d-later.txt"  # dated before undated

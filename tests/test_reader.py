@@ -354,3 +354,34 @@ def test_the_number_rule_reads_the_rankers_first_sentence_not_the_pair_readers()
     assert answered.ranked[0].candidate is found[1] and not by_the_rules(answered.answerable)
     refused, found = verdict(first_typed=False)
     assert refused.ranked[0].candidate is found[1] and refused.refused and by_the_rules(refused.answerable)
+
+
+def test_a_quote_from_a_copied_passage_is_cited_in_each_copy_at_its_own_lines():
+    from qa.answer.copies import MAX_COPIES, cite_copies
+    from qa.types import Answer, Citation, ScoredPassage
+
+    text = "Harbour news.\nThe bridge reopened yesterday after repairs.\nTraffic was light."
+    sentences = (Sentence(0, 13, 5, 5), Sentence(14, 58, 6, 6), Sentence(59, 77, 7, 7))
+    read, *copies = (Passage(doc, start, start + 2, text, sentences)
+                     for doc, start in (("a.txt", 5), ("b.txt", 9), ("c.txt", 2), ("d.txt", 4)))
+    other = Passage("z.txt", 3, 3, "Fares rose.", (Sentence(0, 11, 3, 3),))
+    quote = read.sentence_text(sentences[1])
+    answer = Answer("When did the bridge reopen?", f"{quote} [1] Fares rose. [2]",
+                    [Citation(1, "a.txt", 6, 6, quote), Citation(2, "z.txt", 3, 3, "Fares rose.")], False,
+                    [], "extractive")
+    dates = {"b.txt": date(2021, 5, 2)}
+
+    cited = cite_copies(answer, [ScoredPassage(read, 0.9, tuple(copies)), ScoredPassage(other, 0.5)],
+                        lambda doc: (doc.upper(), dates.get(doc), None))
+    assert MAX_COPIES == 2  # d.txt, the third copy, is not cited
+    assert [(c.n, c.doc, c.start_line, c.end_line, c.copy_of) for c in cited.citations] == [
+        (1, "a.txt", 6, 6, None), (2, "z.txt", 3, 3, None), (3, "b.txt", 10, 10, 1), (4, "c.txt", 3, 3, 1)]
+    # the same words, each file's own title and date, and relative dates resolved against that date
+    assert {c.quote for c in cited.citations[2:]} == {quote}
+    assert (cited.citations[2].title, cited.citations[2].published) == ("B.TXT", date(2021, 5, 2))
+    assert cited.citations[2].resolved_dates == ("yesterday = 1 May 2021",) and cited.citations[3].resolved_dates == ()
+    assert cited.text == f"{quote} [1][3][4] Fares rose. [2]"
+    assert cited.citations[2].to_json()["copy_of"] == 1 and "copy_of" not in cited.citations[0].to_json()
+    # a passage no other file carries is cited once, as it was
+    assert cite_copies(answer, [ScoredPassage(read, 0.9), ScoredPassage(other, 0.5)], lambda doc: (doc, None, None)) \
+        == answer

@@ -19,10 +19,12 @@ from pathlib import Path
 import pytest
 
 from qa.answer.engine import Engine, clean_question
+from qa.cli import render_json
 from qa.index.store import StoreError
 from qa.ingest.chunking import chunk
 from qa.ingest.loader import load_article
 from qa.ingest.sync import IngestBusy, ingest, ingest_lock, open_collections
+from qa.ui import render
 
 BBC = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "bbc"
 ONE = "001_225c9696b388be00.txt"
@@ -155,7 +157,8 @@ def test_only_tags_are_taken_out_of_a_question():
 
 
 # Articles -----------------------------------------------------------------------------------------------------------
-def test_20_mb_article_is_skipped_and_a_duplicate_is_quoted_once(tmp_path, bundled_articles, settings_for, caplog):
+def test_20_mb_article_is_skipped_and_a_duplicate_is_quoted_once_and_cited_in_both(tmp_path, bundled_articles,
+                                                                                    settings_for, caplog):
     folder = tmp_path / "articles"
     folder.mkdir()
     text = (bundled_articles / ONE).read_bytes()
@@ -176,12 +179,24 @@ def test_20_mb_article_is_skipped_and_a_duplicate_is_quoted_once(tmp_path, bundl
 
     answer = Engine(settings).ask("Who did Bayramov meet in Tehran?")
     assert not answer.refused and "Bayramov" in answer.text, answer.text
-    quotes = [c.quote for c in answer.citations]
+    read = [c for c in answer.citations if c.copy_of is None]
+    quotes = [c.quote for c in read]
     assert len(quotes) == len(set(quotes))  # the same sentence is quoted once, from one of the two files
     texts = [p.passage.text for p in answer.passages]
     assert len(texts) == len(set(texts))  # and a passage's copy does not take a second place among the sources
     for quote in quotes:
-        assert answer.text.count(quote) <= 1
+        assert answer.text.count(quote) == 1
+    # ... and each quote is cited in the other file too, at the same lines, its marker beside the first's
+    copies = [c for c in answer.citations if c.copy_of is not None]
+    assert len(copies) == len(read)
+    for c in read:
+        (copy,) = [k for k in copies if k.copy_of == c.n]
+        assert {c.doc, copy.doc} == {ONE, "copy-of-001.txt"}
+        assert (copy.start_line, copy.end_line, copy.quote) == (c.start_line, c.end_line, c.quote)
+        assert f"[{c.n}][{copy.n}]" in answer.text
+        # which the chat's source card and the terminal say
+        assert f"The same text as [{c.n}], in another article." in render.citation_card_html(copy, 0, None)
+        assert f"the same text as [{c.n}], in another article" in render_json(answer.to_json())
 
 
 # Faults: a killed ingest ----------------------------------------------------------------------------------------------

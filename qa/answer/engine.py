@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from qa.answer import extractive, follow_up, reader
+from qa.answer import copies, extractive, follow_up, reader
 from qa.answer.answer_types import Asked, asked
 from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
@@ -219,11 +219,11 @@ class Engine:
             answer.notes.extend(time_scope.notes(scope, chosen, verdict.refused))
         if mode == "llm":
             answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart, readings)
-        else:
-            if asked_for_llm:
-                answer.notes.append(LLM_NOT_CONFIGURED)
-            if on_token:
-                on_token(answer.text)
+        elif asked_for_llm:
+            answer.notes.append(LLM_NOT_CONFIGURED)
+        answer = copies.cite_copies(answer, retrieved.passages, self.describe)
+        if on_token and mode != "llm":
+            on_token(answer.text)
         done = time.perf_counter()
         answer.timings_ms = {
             "retrieve": (retrieved_at - started) * 1000,

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -317,7 +317,7 @@ def passages_by_reading(passages: list[ScoredPassage], ranked: list[Ranked]) -> 
     holds: dict[str, float] = {}
     for r in ranked:
         holds[r.candidate.passage.id] = holds.get(r.candidate.passage.id, 0.0) + r.p
-    scored = [ScoredPassage(s.passage, holds.get(s.passage.id, 0.0)) for s in passages]
+    scored = [replace(s, score=holds.get(s.passage.id, 0.0)) for s in passages]
     return sorted(scored, key=lambda s: -s.score)
 
 

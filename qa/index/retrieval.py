@@ -364,9 +364,9 @@ def first_passages(passages: dict[str, Passage], metadata: dict[str, dict], fuse
     """The first top_k passages of a fused ranking (ids with scores, best first), each text once.
 
     The same text under another name (a syndicated or copied article) would take a second place of the top k for
-    nothing new: it takes the place of its best-ranked copy, and is cited from its original, the copy published first
-    (then the first by name). Which copy ranks first is a near tie between identical texts that any change of weights
-    can flip; the original does not move."""
+    nothing new: it takes the place of its best-ranked copy, and is read from its original, the copy published first
+    (then the first by name), with the others as its `copies` (cited beside it: qa/answer/copies.py). Which copy ranks
+    first is a near tie between identical texts that any change of weights can flip; the original does not move."""
     copies: dict[str, list[str]] = {}  # text -> the ids found with it, in the order of the first
     for pid, _ in fused:
         passage = passages.get(pid)
@@ -377,7 +377,11 @@ def first_passages(passages: dict[str, Passage], metadata: dict[str, dict], fuse
     def age(pid: str) -> tuple[str, str]:
         return metadata.get(pid, {}).get("published") or "9999", pid  # undated copies after dated ones
 
-    return [ScoredPassage(passages[min(pids, key=age)], scores[pids[0]]) for pids in list(copies.values())[:top_k]]
+    first = []
+    for pids in list(copies.values())[:top_k]:
+        original, *others = sorted(pids, key=age)
+        first.append(ScoredPassage(passages[original], scores[pids[0]], tuple(passages[pid] for pid in others)))
+    return first
 
 
 def _similarity(passages: list[ScoredPassage], vectors: dict[str, np.ndarray],

@@ -200,7 +200,7 @@ def rank(passages: list[ScoredPassage], scope: DateRange, published: Callable[[s
         if inside:
             kept.append(scored)
         elif not scope.explicit:
-            kept.append(ScoredPassage(scored.passage, scored.score * OUT_OF_RANGE))
+            kept.append(dataclasses.replace(scored, score=scored.score * OUT_OF_RANGE))
     kept.sort(key=lambda s: -s.score)
     return kept[:top_k]
 
