@@ -257,21 +257,21 @@ def _bare_snippet(inner_html: str) -> str:
 
 def citation_card_html(c: Citation, turn: int, lines: Sequence[str] | None) -> str:
     ref = lines_ref(c.doc, c.start_line, c.end_line)
-    if lines:
+    if c.copy_of is not None:  # the quote is on the card it repeats: this one says where else it is, and opens it
+        body = f'<div class="qa-resolved">The same text as [{c.copy_of}], in another article.</div>'
+    elif lines:
         body = snippet_html(lines, c.start_line, c.end_line, c.quote)
     else:
         body = _bare_snippet(f"<mark>{esc(c.quote)}</mark>")
-    below = ""  # what the card says under the quote
+    dates = ""
     if c.resolved_dates:
-        below = '<div class="qa-resolved">' + esc("Dates in this sentence: " + ", ".join(c.resolved_dates)) + "</div>"
-    if c.copy_of is not None:
-        below += f'<div class="qa-resolved">The same text as [{c.copy_of}], in another article.</div>'
+        dates = '<div class="qa-resolved">' + esc("Dates in this sentence: " + ", ".join(c.resolved_dates)) + "</div>"
     return (
         f'<div class="qa-card" id="src-{turn}-{c.n}" data-turn="{turn}" data-n="{c.n}" role="button" tabindex="0" '
         f'title="Open the whole article at {esc(ref)}">'
         f'<div class="qa-card-head"><span class="qa-num">{c.n}</span>'
         f'<span class="qa-title">{esc(c.title or c.doc)}</span><span class="qa-open">open article ›</span></div>'
-        f"{_meta_html(c.outlet, c.published, ref)}{body}{below}</div>"
+        f"{_meta_html(c.outlet, c.published, ref)}{body}{dates}</div>"
     )
 
 
