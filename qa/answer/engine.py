@@ -54,6 +54,7 @@ class Evidence:
     candidates: list[Candidate]
     unknown_names: int  # names in the question that no retrieved passage mentions
     pool: list[ScoredPassage]  # the passages retrieved, with those beyond the ones read when the pool was read deeper
+    lists_holders: bool  # it asks who holds a role: the role's holders at other times are looked for in the pool
 
 
 class QuestionError(ValueError):
@@ -180,11 +181,10 @@ class Engine:
         if not verdict.refused:
             in_time = [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope]
             # A question that names a time picks the holder itself; only one that asks who holds a role lists them.
-            lists_holders = found.asked.kind == "person" and changes.asks_holder(found.question)
-            holders = self._pool_holders(found) if lists_holders and not scope else None
+            holders = self._pool_holders(found) if found.lists_holders and not scope else None
             readings = changes.differing(in_time, found.asked.kind, found.question, lambda c: probability[id(c)],
                                          self.published, holders)
-            holder = changes.holder_answer(in_time, found.question) if lists_holders and not readings else None
+            holder = changes.holder_answer(in_time, found.question) if found.lists_holders and not readings else None
             if holder:
                 short = holder[1]
                 if holder[0] is not chosen[0]:
@@ -239,13 +239,14 @@ class Engine:
         scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
         top_k = top_k or self.settings.top_k
         asked_for = asked(standalone)
+        lists_holders = asked_for.kind == "person" and changes.asks_holder(standalone)
         with server_errors(self.settings):
             # A filter restricts inside the searches (only in-range articles are searched); a range read from the
             # question only ranks, over a pool read deeper. A question that asks who holds a role has its pool read
             # deeper for the role's holders at other times (`_pool_holders`); the reader reads the same top_k passages
             # as without it.
             only = DocFilter(explicit.first, explicit.last) if explicit and explicit.explicit else None
-            deep = scope or (asked_for.kind == "person" and changes.asks_holder(standalone))
+            deep = scope or lists_holders
             retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if deep else top_k, only)
         pool = retrieved.passages
         retrieved.passages = time_scope.rank(pool, scope, self.published, top_k) if scope else pool[:top_k]
@@ -256,7 +257,7 @@ class Engine:
         # A name counts as known when any passage read mentions it, also one that the date range ranked out.
         unknown = extractive.unknown_names(
             standalone, dataclasses.replace(retrieved, passages=pool if scope else retrieved.passages))
-        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown), pool)
+        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown), pool, lists_holders)
 
     def _pool_holders(self, found: Evidence) -> list[Candidate]:
         """The sentences of the dated passages retrieved beyond those read that name someone in the role asked about."""
