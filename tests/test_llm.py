@@ -266,6 +266,35 @@ def test_model_failing_mid_answer_leaves_only_the_fallback_in_the_chat(stub, tmp
     assert with_llm_words == list(range(with_llm_words[0], with_llm_words[-1] + 1))  # never shown again
 
 
+def test_a_checked_llm_answer_cites_its_quote_in_every_file_that_carries_it(stub, tmp_path, bundled_articles):
+    """The engine in LLM mode over an article filed twice: the model's supported claim cites the sentence it was
+    given, and the answer cites the same lines in the copy too, as the extractive answer does."""
+    from qa.answer.engine import Engine
+    from qa.ingest import ingest
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    story = (bundled_articles / "001_225c9696b388be00.txt").read_bytes()
+    (folder / "001_225c9696b388be00.txt").write_bytes(story)
+    (folder / "reprint.txt").write_bytes(story)
+    settings = Settings(articles_dir=folder, store_dir=tmp_path / "chroma", answer_mode="llm",
+                        openai_base_url=stub.base_url, openai_api_key=API_KEY, llm_model="stub-model")
+    ingest(settings)
+    engine = Engine(settings)
+    question = "Who did Bayramov meet in Tehran?"
+    best = engine.ask(question, mode="extractive").citations[0]  # the best-ranked sentence: source [1] of the prompt
+    stub.set(f"{best.quote} [1]")
+
+    answer = engine.ask(question)
+    assert answer.mode == "llm" and answer.llm["outcome"] == "answered", answer.notes
+    read, copy = answer.citations
+    assert (read.n, read.quote, read.supported) == (1, best.quote, True)
+    assert (copy.n, copy.copy_of, copy.quote, copy.supported) == (2, 1, best.quote, True)
+    assert {read.doc, copy.doc} == {"001_225c9696b388be00.txt", "reprint.txt"}
+    assert (copy.start_line, copy.end_line) == (read.start_line, read.end_line)
+    assert answer.text == f"{best.quote} [1][2]"
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The prompt and prompt injection
 
