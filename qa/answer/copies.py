@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date
-from typing import Callable
 
-from qa.temporal import resolve_relative
+from qa.answer.extractive import Describe, cite
 from qa.types import Answer, Citation, ScoredPassage
 
 # Files cited beside the one read, per quote: a story that many files carry would otherwise crowd out the sources.
@@ -22,10 +20,9 @@ MAX_COPIES = 2
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
-def cite_copies(answer: Answer, passages: list[ScoredPassage],
-                describe: Callable[[str], tuple[str, date | None, str | None]]) -> Answer:
-    """The answer with each citation of a copied passage also made in its copies; `describe(doc)` gives a file's
-    (title, published, outlet)."""
+def cite_copies(answer: Answer, passages: list[ScoredPassage], describe: Describe) -> Answer:
+    """The answer with each citation of a copied passage also made in its copies (each with its own file's title,
+    date and outlet; checked as the citation it repeats was, in LLM mode)."""
     extra: list[Citation] = []
     beside: dict[int, list[int]] = {}  # a citation's number -> its copies' numbers
     n = max((c.n for c in answer.citations), default=0)
@@ -35,12 +32,10 @@ def cite_copies(answer: Answer, passages: list[ScoredPassage],
         for copy in read.copies[:MAX_COPIES] if read else ():
             # The same text has the same lines: a line keeps its place counted from the passage's first.
             shift = copy.start_line - read.passage.start_line
-            title, published, outlet = describe(copy.doc)
             n += 1
             extra.append(dataclasses.replace(
-                c, n=n, doc=copy.doc, start_line=c.start_line + shift, end_line=c.end_line + shift, title=title,
-                published=published, outlet=outlet,
-                resolved_dates=tuple(str(r) for r in resolve_relative(c.quote, published)), copy_of=c.n))
+                cite(n, copy.doc, c.start_line + shift, c.end_line + shift, c.quote, describe),
+                supported=c.supported, copy_of=c.n))
             beside.setdefault(c.n, []).append(n)
     if not extra:
         return answer

@@ -10,17 +10,12 @@ retrieval rank. A sentence text seen twice (a copied article) is offered once.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-from typing import Callable
 
+from qa.answer.extractive import Describe, cite
 from qa.index import Retrieved, terms
-from qa.temporal import resolve_relative
 from qa.types import Citation
 
 RANK_BONUS = 0.1  # the first passage's sentences get this much, the k-th RANK_BONUS / k
-
-
-Describe = Callable[[str], tuple[str, date | None, str | None]]  # doc -> (title, published, outlet)
 
 
 def ranked_sources(retrieved: Retrieved, describe: Describe) -> list[Citation]:
@@ -30,7 +25,6 @@ def ranked_sources(retrieved: Retrieved, describe: Describe) -> list[Citation]:
     seen: set[str] = set()
     for rank, hit in enumerate(retrieved.passages, start=1):
         passage = hit.passage
-        title, published, outlet = describe(passage.doc)
         for index, sentence in enumerate(passage.sentences):
             quote = passage.sentence_text(sentence)
             if quote in seen:
@@ -42,9 +36,7 @@ def ranked_sources(retrieved: Retrieved, describe: Describe) -> list[Citation]:
             own = set(terms(quote))
             held = sum(1 for t in asked if t in own or retrieved.variants.get(t, set()) & own)
             score = dense + (held / len(asked) if asked else 0.0) + RANK_BONUS / rank
-            citation = Citation(n=0, doc=passage.doc, start_line=sentence.start_line, end_line=sentence.end_line,
-                                quote=quote, title=title, published=published, outlet=outlet,
-                                resolved_dates=tuple(str(r) for r in resolve_relative(quote, published)))
-            scored.append((score, len(scored), citation))
+            scored.append((score, len(scored),
+                           cite(0, passage.doc, sentence.start_line, sentence.end_line, quote, describe)))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [replace(citation, n=n) for n, (_, _, citation) in enumerate(scored, start=1)]

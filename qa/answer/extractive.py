@@ -181,26 +181,22 @@ def is_fragment(text: str) -> bool:
     return not re.search(r"[.!?][\"”’)]*$", text.rstrip()) or bool(re.search(r"\((photo|image|picture)\b", text, re.I))
 
 
-def citations_for(chosen: list[Candidate], describe) -> list[Citation]:
-    """Numbered citations for the chosen sentences; `describe(doc)` gives (title, published, outlet)."""
-    citations = []
-    for n, candidate in enumerate(chosen, start=1):
-        title, published, outlet = describe(candidate.passage.doc)
-        resolved = tuple(str(r) for r in resolve_relative(candidate.text, published))
-        citations.append(
-            Citation(
-                n=n,
-                doc=candidate.passage.doc,
-                start_line=candidate.sentence.start_line,
-                end_line=candidate.sentence.end_line,
-                quote=candidate.text,
-                title=title,
-                published=published,
-                outlet=outlet,
-                resolved_dates=resolved,
-            )
-        )
-    return citations
+Describe = Callable[[str], tuple[str, date | None, str | None]]  # doc -> (title, published, outlet)
+
+
+def cite(n: int, doc: str, start_line: int, end_line: int, quote: str, describe: Describe) -> Citation:
+    """Citation n of `quote` at those lines of `doc`, with the file's title, date and outlet, and the relative dates
+    in the quote resolved against that date."""
+    title, published, outlet = describe(doc)
+    return Citation(n=n, doc=doc, start_line=start_line, end_line=end_line, quote=quote, title=title,
+                    published=published, outlet=outlet,
+                    resolved_dates=tuple(str(r) for r in resolve_relative(quote, published)))
+
+
+def citations_for(chosen: list[Candidate], describe: Describe) -> list[Citation]:
+    """Numbered citations for the chosen sentences."""
+    return [cite(n, c.passage.doc, c.sentence.start_line, c.sentence.end_line, c.text, describe)
+            for n, c in enumerate(chosen, start=1)]
 
 
 def answer_text(citations: list[Citation], kind: str | None) -> str:
