@@ -385,3 +385,29 @@ def test_a_quote_from_a_copied_passage_is_cited_in_each_copy_at_its_own_lines():
     # a passage no other file carries is cited once, as it was
     assert cite_copies(answer, [ScoredPassage(read, 0.9), ScoredPassage(other, 0.5)], lambda doc: (doc, None, None)) \
         == answer
+
+
+def test_a_quote_that_a_later_story_repeats_word_for_word_is_cited_there_too():
+    """A follow-up story often repeats a sentence of the first one in a passage of its own (not a copy of the whole
+    passage): another passage read that holds the quote as written is cited too, at the quote's own lines there."""
+    from qa.answer.copies import COPIED_WORDS, cite_copies
+    from qa.types import Answer, Citation, ScoredPassage
+
+    quote = "The bridge reopened on Tuesday after six weeks of repairs."
+    first = Passage("a.txt", 5, 5, quote, (Sentence(0, len(quote), 5, 5),))
+    follow_up_text = f"Drivers welcomed the news.\nThey had waited long. {quote} Tolls stay."
+    follow_up = Passage("b.txt", 7, 8, follow_up_text, ())
+    same_file = Passage("a.txt", 9, 9, f"As said, {quote}", ())
+    short = "Tolls stay."
+    answer = Answer("When did the bridge reopen?", f"{quote} [1] {short} [2]",
+                    [Citation(1, "a.txt", 5, 5, quote), Citation(2, "c.txt", 2, 2, short)], False, [], "extractive")
+    read = [ScoredPassage(first, 0.9), ScoredPassage(same_file, 0.5), ScoredPassage(follow_up, 0.4)]
+
+    cited = cite_copies(answer, read, lambda doc: (doc, None, None))
+    assert len(short.split()) < COPIED_WORDS <= len(quote.split())  # "Tolls stay." is in b.txt too, but too short
+    assert [(c.n, c.doc, c.start_line, c.end_line, c.copy_of) for c in cited.citations[2:]] == [(3, "b.txt", 8, 8, 1)]
+    assert cited.text == f"{quote} [1][3] {short} [2]"
+    # a line the answer already cites is not cited again as a copy
+    both = Answer(answer.question, answer.text, [answer.citations[0], Citation(2, "b.txt", 8, 8, quote)], False, [],
+                  "extractive")
+    assert cite_copies(both, read, lambda doc: (doc, None, None)) == both
