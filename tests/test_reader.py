@@ -22,6 +22,7 @@ from qa.answer.reader import (
     RANKER_FEATURES,
     LinearModel,
     Ranked,
+    Ranking,
     answerability,
     by_the_rules,
     load_model,
@@ -29,6 +30,7 @@ from qa.answer.reader import (
     read,
     reads_span,
 )
+from qa.index import terms
 from qa.types import Passage, Sentence
 
 
@@ -128,8 +130,8 @@ def _candidate(text: str, **signals) -> Candidate:
     passage = Passage("a.txt", 1, 1, text, (Sentence(0, len(text), 1, 1),))
     values = dict(dense=0.6, passage_dense=0.6, lexical=0.8, lexical_with_context=0.8, typed=True, rank_score=1.0,
                   passage_rank=0, time_match=False, published=None, fragment=False, focus=0.0, focus_counted=False,
-                  short=None, novelty=0.5, names_found=1.0, lexical_other=0.8, bigrams=0.5, previous_lexical=0.0,
-                  previous_dense=0.0, has_number=True, has_date=False, words=len(text.split()))
+                  short=None, novelty=0.5, names_found=1.0, names_unsaid=0, lexical_other=0.8, bigrams=0.5,
+                  previous_lexical=0.0, previous_dense=0.0, has_number=True, has_date=False, words=len(text.split()))
     return Candidate(passage=passage, sentence=passage.sentences[0], index=0, **{**values, **signals})
 
 
@@ -139,7 +141,7 @@ def test_a_price_question_is_refused_when_the_best_sentence_holds_no_sum():
     for text, refused in (("The bank bought the insurer in 2004 after 3 months of talks.", True),
                           ("The bank paid dollars 2.3bn for the insurer.", False)):
         best = _candidate(text, focus_counted=counts_focus(text, question))
-        probability = answerability([Ranked(best, 0.9)], question, 0, model)
+        probability = answerability(Ranking([Ranked(best, 0.9)], [Ranked(best, 0.9)], None), question, 0, model)
         assert (probability == 0.0) == refused, text
 
 
@@ -326,9 +328,9 @@ def test_a_question_is_refused_when_the_pair_reader_finds_none_of_its_sentences_
     no_answer, one_may = verdict(model.pair_none - 20.0), verdict(model.pair_none + 20.0)
     assert no_answer.refused and not by_the_rules(no_answer.answerable)
     assert one_may.answerable > 10 * no_answer.answerable
-    alone = rank(found, question, model).alone
+    ranking = rank(found, question, model)  # read by the ranker alone
     # the geometric mean of the answerability model's probability and ~1
-    assert one_may.answerable == pytest.approx(answerability(alone, question, 0, model) ** 0.5, rel=1e-6)
+    assert one_may.answerable == pytest.approx(answerability(ranking, question, 0, model) ** 0.5, rel=1e-6)
 
 
 def test_the_number_rule_reads_the_rankers_first_sentence_not_the_pair_readers():
@@ -411,3 +413,86 @@ def test_a_quote_that_a_later_story_repeats_word_for_word_is_cited_there_too():
     both = Answer(answer.question, answer.text, [answer.citations[0], Citation(2, "b.txt", 8, 8, quote)], False, [],
                   "extractive")
     assert cite_copies(both, read, lambda doc: (doc, None, None)) == both
+
+
+def test_the_names_an_article_leaves_unsaid_count_a_run_of_capitalised_words_as_one_name():
+    from qa.answer.extractive import names_unsaid
+
+    unsaid = names_unsaid("What did William Hill say about the Celebrity Big Brother eviction in May?", {})
+    assert unsaid(frozenset(terms("The bookmaker Hill closed its book on Celebrity Big Brother."))) == []
+    assert unsaid(frozenset(terms("The bookmaker closed its book on the show."))) == [
+        "William Hill", "Celebrity Big Brother"]
+    # a month is not a name, a demonym is its country's, and a word that begins a sentence is no name
+    assert names_unsaid("What did Iranian officials say in May?", {})(frozenset(terms("Iran said nothing."))) == []
+    assert names_unsaid("The talks were in Baku. According to Zarif, who gains?", {})(frozenset()) == ["Baku", "Zarif"]
+
+
+def _two_stories(folder):
+    folder.mkdir()
+    (folder / "toll.txt").write_text(
+        "Harbour bridge toll rises\nPublished: 3 March 2023\n"
+        "The toll for cars on the harbour bridge is now 12 dollars, the city council said.\n"
+        "Drivers complained about the rise.\n", encoding="utf-8")
+    (folder / "ferries.txt").write_text(
+        "Ferry company changes hands\nPublished: 4 March 2023\n"
+        "Maria Lopez has bought the Acme Ferries company from its founders.\n"
+        "Its boats cross the harbour every hour.\n", encoding="utf-8")
+    return folder
+
+
+def test_an_answer_from_an_article_that_never_names_who_the_question_asks_about_is_refused(tmp_path, settings_for,
+                                                                                          monkeypatch):
+    """The toll sentence answers "how much" but its article never mentions Maria Lopez or Acme Ferries, which another
+    article does: a rule's refusal; the same question about the council is answered from it."""
+    import dataclasses
+
+    from qa.answer import reader
+    from qa.answer.engine import Engine
+    from qa.ingest.sync import ingest
+
+    settings = settings_for(_two_stories(tmp_path / "articles"), tmp_path / "store", chroma_host=None)
+    ingest(settings)
+    engine = Engine(settings)
+    assert engine.retriever.article_terms("ferries.txt") >= set(terms("Maria Lopez Acme ferry boats"))
+    model = load_model()
+
+    def verdict(question: str, rule: int | None):
+        found = engine.evidence(question)
+        return read(found.candidates, found.asked, found.unknown_names, dataclasses.replace(model, refuse_unsaid=rule))
+
+    question = "How much does Maria Lopez charge at Acme Ferries for a car to cross the harbour?"
+    refused = verdict(question, 2)
+    assert refused.refused and by_the_rules(refused.answerable)
+    assert refused.ranked[0].candidate.passage.doc == "toll.txt"
+    assert not by_the_rules(verdict(question, None).answerable)
+    named = verdict("How much does the City Council charge Harbour drivers for a car to cross the bridge?", 2)
+    assert not by_the_rules(named.answerable)
+    # The chat's answer says why it refused.
+    monkeypatch.setattr(reader, "load_model", lambda: dataclasses.replace(model, refuse_unsaid=2))
+    answer = engine.ask(question, mode="extractive")
+    assert answer.refused
+    assert "The article closest to an answer never mentions Maria Lopez or Acme Ferries." in answer.notes
+
+
+def test_the_names_rule_is_chosen_on_dev_only_where_it_refuses_unanswerable_questions_alone():
+    """Questions alike but for how many of their names the best sentence's article leaves unsaid: refusing at two
+    refuses only unanswerable ones; at one, more answerable ones than the false-refusal budget allows."""
+    import dataclasses
+
+    from qa.answer.reader import ranker_rows
+    from qa.evaluation.train_reader import Example, choose
+
+    text = "Who runs the ferry company?"
+    question = asked(text)
+
+    def example(n: int, answerable: bool, unsaid: int) -> Example:
+        found = [_candidate("Maria Lopez runs the company.", names_unsaid=unsaid)]
+        return Example(f"q{n}", f"q{n}", text, "bbc", answerable, (("Lopez",),), question, found, 0,
+                       ranker_rows(found, question), np.ones(1))
+
+    kinds = [(True, 0)] * 16 + [(True, 1)] * 4 + [(False, 2)] * 10 + [(False, 0)] * 10
+    dev = [example(n, answerable, unsaid) for n, (answerable, unsaid) in enumerate(kinds)]
+    chosen = choose(dataclasses.replace(load_model(), pair_sha256=""), dev, None)
+    assert chosen.refuse_unsaid == 2
+    refused = [read(e.candidates, e.asked, 0, chosen).refused for e in dev]
+    assert refused == [False] * 20 + [True] * 10 + [False] * 10

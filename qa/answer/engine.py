@@ -215,6 +215,10 @@ class Engine:
             short_answer=short,
             read_as=found.question if found.question != question else None,
         )
+        if verdict.refused and reader.unsaid_refuses(verdict.ranked, model):
+            doc = verdict.ranked[0].candidate.passage.doc
+            unsaid = extractive.names_unsaid(found.question, retrieved.variants)(self.retriever.article_terms(doc))
+            answer.notes.append(extractive.unsaid_note(unsaid))
         if scope:
             answer.notes.extend(time_scope.notes(scope, chosen, verdict.refused))
         if mode == "llm":
@@ -251,7 +255,7 @@ class Engine:
         pool = retrieved.passages
         retrieved.passages = time_scope.rank(pool, scope, self.published, top_k) if scope else pool[:top_k]
         found = extractive.candidates(standalone, asked_for, retrieved, retrieved.sentence_vectors,
-                                      self.retriever.tables.vocabulary, self.published)
+                                      self.retriever.tables.vocabulary, self.published, self.retriever.article_terms)
         if scope:
             found = time_scope.mark(found, scope, self.published)
         # A name counts as known when any passage read mentions it, also one that the date range ranked out.
@@ -268,7 +272,7 @@ class Engine:
             return []
         beyond = dataclasses.replace(found.retrieved, passages=naming)
         return extractive.candidates(found.question, found.asked, beyond, beyond.sentence_vectors,
-                                     self.retriever.tables.vocabulary, self.published)
+                                     self.retriever.tables.vocabulary, self.published, self.retriever.article_terms)
 
     def _standalone(self, question: str, history: list[str], mode: str) -> str:
         """The question made to stand on its own: condensed by the LLM in LLM mode, else by `follow_up.rewrite`."""

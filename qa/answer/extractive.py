@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from qa.answer.answer_types import Asked, counts_focus, holds, short_answer
-from qa.index import Retrieved, Vocabulary, names, terms
+from qa.index import Retrieved, Vocabulary, name_runs, names, terms
 from qa.temporal import MONTHS, WEEKDAYS, resolve_relative
 from qa.types import Citation, Passage, Sentence
 
@@ -45,6 +45,7 @@ class Candidate:
     short: str | None  # the span that answers on its own, when there is one (answer_types.short_answer)
     novelty: float  # the share of the sentence's terms that the question does not have
     names_found: float  # the share of the question's names the sentence (or the one before) mentions
+    names_unsaid: int  # how many of the question's names its article never mentions (`names_unsaid`)
     lexical_other: float  # lexical coverage of the question's words other than its names (what it says about them)
     bigrams: float  # the share of the question's pairs of adjacent terms that the sentence holds as such
     previous_lexical: float  # the sentence before: its lexical coverage and dense similarity (answers often follow
@@ -91,18 +92,23 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 
 def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[str, np.ndarray],
-               vocabulary: Vocabulary, published: Callable[[str], date | None]) -> list[Candidate]:
-    """Every sentence of the retrieved passages with its signals; a text seen twice (a copied article) once."""
+               vocabulary: Vocabulary, published: Callable[[str], date | None],
+               article_terms: Callable[[str], frozenset[str]]) -> list[Candidate]:
+    """Every sentence of the retrieved passages with its signals; a text seen twice (a copied article) once.
+    `article_terms`: the terms of a whole article (`Retriever.article_terms`)."""
     years = {m.group(0) for m in _YEAR.finditer(question)}
     question_terms = set(retrieved.terms)
     name_terms = {t for word in names(question) for t in terms(word)}
     weights = TermWeights.of(retrieved.terms, vocabulary, retrieved.variants)
     other_weights = TermWeights.of([t for t in retrieved.terms if t not in name_terms], vocabulary, retrieved.variants)
     question_bigrams = set(zip(retrieved.terms, retrieved.terms[1:]))
+    unsaid, unsaid_in = names_unsaid(question, retrieved.variants), {}
     found, seen_texts = [], set()
     for rank, scored in enumerate(retrieved.passages):
         passage = scored.passage
         day = published(passage.doc)
+        if passage.doc not in unsaid_in:
+            unsaid_in[passage.doc] = len(unsaid(article_terms(passage.doc)))
         previous: set[str] = set()
         previous_lexical = previous_dense = 0.0
         for index, sentence in enumerate(passage.sentences):
@@ -140,6 +146,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     short=short_answer(asked, text, question),
                     novelty=sum(t not in question_terms for t in sentence_terms) / max(len(sentence_terms), 1),
                     names_found=_share(name_terms, context),
+                    names_unsaid=unsaid_in[passage.doc],
                     lexical_other=other_weights.coverage(own),
                     bigrams=_share(question_bigrams, set(zip(sentence_terms, sentence_terms[1:]))),
                     previous_lexical=before[0],
@@ -164,16 +171,34 @@ def unknown_names(question: str, retrieved: Retrieved) -> list[str]:
     retrieved_terms = set()
     for scored in retrieved.passages:
         retrieved_terms.update(terms(scored.passage.text))
-    missing = []
-    for word in names(question):
-        if len(word) < 3 or word.lower() in _CALENDAR_WORDS or any(ch.isupper() for ch in word[1:]):  # dates, acronyms
-            continue
-        word_terms = terms(word)
-        if word_terms and not any(
-            t in retrieved_terms or retrieved.variants.get(t, set()) & retrieved_terms for t in word_terms
-        ):
-            missing.append(word)
-    return missing
+    return [word for word in names(question) if _is_name(word) and not _mentioned(word, retrieved_terms,
+                                                                                  retrieved.variants)]
+
+
+def names_unsaid(question: str, variants: dict[str, set[str]]) -> Callable[[frozenset[str]], list[str]]:
+    """The question's names that an article (its terms) mentions in none of their words and spellings; a run of
+    capitalised words is one name ("William Hill"), so an article that says "Hill" mentions it."""
+    runs = [kept for run in name_runs(question) if (kept := [word for word in run if _is_name(word)])]
+    return lambda article: [" ".join(run) for run in runs
+                            if not any(_mentioned(word, article, variants) for word in run)]
+
+
+def unsaid_note(unsaid: list[str]) -> str:
+    """What a refusal says when the article of the best sentence found never mentions these names of the question."""
+    listed = unsaid[0] if len(unsaid) == 1 else f"{', '.join(unsaid[:-1])} or {unsaid[-1]}"
+    return f"The article closest to an answer never mentions {listed}."
+
+
+def _is_name(word: str) -> bool:
+    """Whether a capitalised word of a question is looked for as a name: not a month or weekday, nor an acronym
+    (spelt out in many articles), nor a short word."""
+    return len(word) >= 3 and word.lower() not in _CALENDAR_WORDS and not any(ch.isupper() for ch in word[1:])
+
+
+def _mentioned(word: str, found: set[str] | frozenset[str], variants: dict[str, set[str]]) -> bool:
+    """Whether any of these terms is one of the word's, in any indexed spelling (a word with no terms counts)."""
+    word_terms = terms(word)
+    return not word_terms or any(t in found or variants.get(t, set()) & found for t in word_terms)
 
 
 def is_fragment(text: str) -> bool:

@@ -19,7 +19,9 @@ command:
   answer is the geometric mean of that and the pair reader's probability that one of its sentences does.
 
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
-for a number, a date or a sum of money and the ranker's first sentence holds none. The answer's `confidence` is the
+for a number, a date or a sum of money and the ranker's first sentence holds none, or when the article of the
+reader's best sentence never mentions as many of the question's names as chosen on dev (two: an article about
+someone or something else). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
 right on the dev split). A second sentence is quoted when it is rated almost as
@@ -116,17 +118,20 @@ class ReaderModel:
     second_within_words: int = 10_000
     pair_sha256: str = ""  # of the pair reader's weights, fitted with this ranker ("": the ranker reads alone)
     pair_none: float = 0.0  # the pair reader's score of "none of the sentences it read answers" (in its weights file)
-    # The share of the dev questions refused by the number, date and sum rules that the articles do not answer: the
-    # confidence of such a refusal (the rules set the probability that the articles answer to 0, which would make it
-    # 1, and they are not always right).
+    # The share of the dev questions refused by the rules (the number, date and sum rules, the names unsaid) that the
+    # articles do not answer: the confidence of such a refusal (the rules set the probability that the articles answer
+    # to 0, which would make it 1, and they are not always right).
     rules_right: float = 1.0
+    # Refuse when the article of the reader's best sentence mentions this many of the question's names nowhere (None:
+    # never): an answer about someone or something else (`extractive.names_unsaid`).
+    refuse_unsaid: int | None = None
 
     def to_json(self, about: dict) -> dict:
         return {"about": about, "ranker": self.ranker.to_json(), "answerability": self.answerability.to_json(),
                 "refuse_below": round(self.refuse_below, 6), "second_ratio": round(self.second_ratio, 6),
                 "second_within_words": self.second_within_words,
                 "pair_sha256": self.pair_sha256, "pair_none": round(self.pair_none, 6),
-                "rules_right": round(self.rules_right, 6)}
+                "rules_right": round(self.rules_right, 6), "refuse_unsaid": self.refuse_unsaid}
 
 
 @lru_cache(maxsize=4)
@@ -136,7 +141,7 @@ def load_model(path: Path = MODEL_PATH) -> ReaderModel:
                        LinearModel.from_json(data["answerability"], ANSWERABILITY_FEATURES),
                        float(data["refuse_below"]), float(data["second_ratio"]), int(data["second_within_words"]),
                        data.get("pair_sha256", ""), float(data.get("pair_none", 0.0)),
-                       float(data.get("rules_right", 1.0)))
+                       float(data.get("rules_right", 1.0)), data.get("refuse_unsaid"))
 
 
 def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
@@ -214,26 +219,37 @@ def answerability_row(ranked: list[Ranked], asked: Asked, unknown_names: int) ->
     return np.asarray([[float(values[name]) for name in ANSWERABILITY_FEATURES]])
 
 
-def answerability(ranked: list[Ranked], asked: Asked, unknown_names: int, model: ReaderModel,
-                  none: float | None = None) -> float:
-    """The probability that the articles answer the question, from the ranker's list (`ranked`) and the pair reader's
-    probability that none of the sentences it read answers (`none`; None: it did not read); 0 when the question wants
-    a number, a date or a sum of money and the ranker's first sentence holds none ("how many ...?" and no number:
-    whatever that sentence says, it is not the answer). The ranker's, not the pair reader's: the pair reader's best
-    span makes its first sentence hold a number more often, whether or not it is the one asked for, and on dev the
-    rule reading it refused fewer unanswerable questions and more answerable ones (docs/evaluation.md).
+def answerability(ranking: Ranking, asked: Asked, unknown_names: int, model: ReaderModel) -> float:
+    """The probability that the articles answer the question, from the ranker's list (`ranking.alone`) and the pair
+    reader's probability that none of the sentences it read answers (`ranking.none`; None: it did not read); 0 when
+    the question wants a number, a date or a sum of money and the ranker's first sentence holds none ("how many ...?"
+    and no number: whatever that sentence says, it is not the answer), or when the article of the reader's best
+    sentence never mentions `model.refuse_unsaid` of the names the question asks about. The ranker's first sentence
+    for the number rules, not the pair reader's: the pair reader's best span makes its first sentence hold a number
+    more often, whether or not it is the one asked for, and on dev the rule reading it refused fewer unanswerable
+    questions and more answerable ones (docs/evaluation.md). The reader's best sentence for the names: it is the one
+    the answer would quote.
 
     The two probabilities are combined by their geometric mean, which nothing is fitted for: the answerability model
     is fitted on rankings of questions it was not fitted on (5 folds), which the pair reader, fitted once, cannot
     give it. On dev it refused more unanswerable questions within the false-refusal budget than either alone or a
     logistic regression over both (docs/evaluation.md, "A sixth read")."""
+    ranked, none = ranking.alone, ranking.none
     top = ranked[0].candidate
     if asked.kind in MEASURED and not top.typed or asked.unit in MEASURED_IN and not top.focus_counted:
+        return 0.0
+    if unsaid_refuses(ranking.ranked, model):
         return 0.0
     p = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
     # `none` is a softmax share, never exactly 1 unless it underflows; a logistic `p` is never 0. Kept above 0 so
     # that only a rule's refusal is 0 (`by_the_rules`).
     return p if none is None else max(math.sqrt(p * (1.0 - none)), 1e-12)
+
+
+def unsaid_refuses(ranked: list[Ranked], model: ReaderModel) -> bool:
+    """Whether the article of the reader's best sentence leaves as many of the question's names unsaid as make the
+    reader refuse (`ReaderModel.refuse_unsaid`)."""
+    return model.refuse_unsaid is not None and bool(ranked) and ranked[0].candidate.names_unsaid >= model.refuse_unsaid
 
 
 def by_the_rules(answerable: float) -> bool:
@@ -326,10 +342,11 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     """The best sentence (and a close second) with the confidence that it answers, or a refusal. `pair`: the pair
     reader's scores for this question (`pair_scores_for`); without it, the ranker alone chooses."""
     model = model or load_model()
-    alone, ranked, none = rank(found, asked, model, pair)
+    ranking = rank(found, asked, model, pair)
+    ranked = ranking.ranked
     if not ranked:
         return Verdict([], [], 0.0, 0.0, True)
-    answerable = answerability(alone, asked, unknown_names, model, none)
+    answerable = answerability(ranking, asked, unknown_names, model)
     confidence = answerable * ranked[0].p
     if refuses(answerable, model.refuse_below):
         return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,

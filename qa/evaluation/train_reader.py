@@ -2,6 +2,7 @@
 
     python -m qa.evaluation.train_reader [--bbc ../shared/corpora/bbc] [--work store/chroma-train] [--out PATH]
     python -m qa.evaluation.train_reader --cross-validate     # 5-fold cross-validation on train + dev, no model written
+    python -m qa.evaluation.train_reader --rechoose           # step 4 alone, for the fitted models in --out, --pair-out
 
 It indexes the bundled articles and the BBC corpus (incrementally, under --work), asks every train and dev question
 through the real retrieval (whose fusion `python -m qa.evaluation.train_fusion` fits first), and labels each
@@ -26,9 +27,11 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
    separates unanswerable from answerable questions (refusals of unanswerable minus refusals of answerable, the two
    corpora counting alike) while refusing at most MAX_FALSE_REFUSALS of the answerable ones of each corpus (10% of
    BBC's, 5% of the bundled articles'), counting the refusals of the reader's rules (a number, date or sum asked for
-   and none in the ranker's first sentence) too; then when a second sentence is quoted: the share of the first
-   sentence's probability it needs and the most words the two may have (best fact recall while the median answer
-   stays within 35 words on each corpus).
+   and none in the ranker's first sentence; the question's names unsaid in the article of the reader's best
+   sentence) too, with the number of unsaid names that refuses chosen with it (UNSAID_TRIED); then when a second
+   sentence is quoted: the share of the first sentence's probability it needs and the most words the two may have
+   (best fact recall while the median answer stays within 35 words on each corpus). `--rechoose` does this step
+   alone for the models already fitted (a few minutes): for a change of the reader's rules, which needs no refit.
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question's
 article (BBC; the question's id for the five bundled articles), the solvers are deterministic and the pair reader is
@@ -65,6 +68,9 @@ FOLDS = 5
 MAX_FALSE_REFUSALS = {"bbc": 0.10, "bundled": 0.05}
 MAX_MEDIAN_WORDS = 35  # answers stay short: a second sentence is quoted only while the median answer is this long
 SECOND_WITHIN_WORDS = (35, 45, 55, 10_000)  # the limits on two quoted sentences' words tried on dev (10,000: none)
+# How many of the question's names unsaid in the answer's article make the reader refuse, tried on dev (None: the
+# rule is off; tried first, so that a limit is kept only where it separates the questions better)
+UNSAID_TRIED = (None, 1, 2, 3)
 REGULARISATION = 1.0  # sklearn's C for the answerability model, the inverse strength of its L2 penalty
 RANKER_L2 = 0.001  # the ranker's L2 penalty per question (5-fold cross-validation on train and dev: 0.001-0.01 best)
 
@@ -298,8 +304,9 @@ def answerability_scores(examples: list[Example], model, pairs: PairScoresOf | N
 
     scored = []
     for e in examples:
-        alone, _, none = rank(e.candidates, e.asked, model, pairs(e) if pairs else None)
-        scored.append((answerability(alone, e.asked, e.unknown_names, model, none) if alone else 0.0, e.answerable))
+        ranking = rank(e.candidates, e.asked, model, pairs(e) if pairs else None)
+        scored.append((answerability(ranking, e.asked, e.unknown_names, model) if ranking.alone else 0.0,
+                       e.answerable))
     return scored
 
 
@@ -313,12 +320,13 @@ def answerability_auc(examples: list[Example], model, pairs: PairScoresOf | None
     return round(float(roc_auc_score(labels, scores)), 3) if len(set(labels)) == 2 else None
 
 
-def choose_threshold(examples: list[Example], scored: list[tuple[float, bool]]) -> float:
+def choose_threshold(examples: list[Example], scored: list[tuple[float, bool]]) -> tuple[float, float]:
     """The refusal threshold, over the probabilities the reader acts on (its rules included: a question refused by
     them counts within the false-refusal budget): the most refusals of unanswerable questions minus refusals of
     answerable ones, the corpora counting alike (on the mix, the BBC dev questions, six in seven, would choose for the
     bundled articles too), while each corpus's answerable questions stay within its MAX_FALSE_REFUSALS. `scored`: the
-    examples' `answerability_scores`."""
+    examples' `answerability_scores`. Returns the threshold and that difference (-1 when no threshold keeps within
+    the budgets: the rules alone refuse too many answerable questions)."""
     from qa.answer.reader import refuses
 
     corpora = sorted({e.corpus for e in examples})
@@ -336,11 +344,11 @@ def choose_threshold(examples: list[Example], scored: list[tuple[float, bool]]) 
         gain = sum(refused(threshold, False, c) for c in corpora) / len(corpora) - sum(false) / len(corpora)
         if all(f <= MAX_FALSE_REFUSALS[c] for f, c in zip(false, corpora)) and gain > best_gain:
             best, best_gain = threshold, gain
-    return best
+    return best, best_gain
 
 
 def rules_right(scored: list[tuple[float, bool]]) -> float:
-    """Of the questions refused by the number, date and sum rules (`answerability_scores`, `reader.by_the_rules`), the
+    """Of the questions refused by the reader's rules (`answerability_scores`, `reader.by_the_rules`), the
     share that the articles do not answer: what such a refusal's confidence says. 1 when the rules refuse none."""
     from qa.answer.reader import by_the_rules
 
@@ -388,9 +396,9 @@ def pair_groups(examples: list[Example], ranker) -> list:
 
 def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, model_folder: Path | None = None):
     """The ranker, the pair reader (written to `adapters`) and the answerability model fitted on `fit_on`; on
-    `choose_on`, the refusal threshold, then when to quote a second sentence. Returns the reader, the same ranker and
-    answerability model reading without the pair reader (with a second-sentence rule chosen for them), and the pair
-    scores. `model_folder`: where the merged pair reader is kept (default: the model cache)."""
+    `choose_on`, the refusal rules and threshold, then when to quote a second sentence (`choose`). Returns the
+    reader, the same ranker and answerability model reading without the pair reader (with its own choices), and the
+    pair scores. `model_folder`: where the merged pair reader is kept (default: the model cache)."""
     from qa.answer.pair_reader import PairReader
     from qa.answer.reader import ReaderModel
     from qa.evaluation import pair_training
@@ -402,14 +410,30 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     pairs = PairScoresOf(PairReader(adapters, model_folder))
     both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters),
                        pair_none=float(arrays["none"][0]))
-    chosen = []
-    # Each reader its own refusal threshold: without the pair reader, the answerability model's probability alone.
-    for m, read_by in ((both, pairs), (dataclasses.replace(both, pair_sha256=""), None)):
-        scored = answerability_scores(choose_on, m, read_by)
-        m = dataclasses.replace(m, refuse_below=choose_threshold(choose_on, scored), rules_right=rules_right(scored))
-        chosen.append(choose_second(choose_on, m, pairs))
-    model, alone = chosen
+    model, alone = choose_both(both, choose_on, pairs)
     return model, alone, pairs
+
+
+def choose_both(model, choose_on: list[Example], pairs: PairScoresOf):
+    """`choose` for the reader, and for the same ranker and answerability model reading without the pair reader
+    (each reader its own refusal rules: without the pair reader, the answerability model's probability alone)."""
+    return choose(model, choose_on, pairs), choose(dataclasses.replace(model, pair_sha256=""), choose_on, pairs)
+
+
+def choose(model, choose_on: list[Example], pairs: PairScoresOf | None):
+    """What is chosen on `choose_on` for a fitted reader: the refusal rules (how many of the question's names the
+    answer's article may leave unsaid, UNSAID_TRIED, and the threshold: the pair that best separates unanswerable
+    from answerable questions within the false-refusal budgets, `choose_threshold`), the rules' confidence, then when
+    to quote a second sentence."""
+    best, best_gain = model, -2.0
+    for unsaid in UNSAID_TRIED:
+        candidate = dataclasses.replace(model, refuse_unsaid=unsaid)
+        scored = answerability_scores(choose_on, candidate, pairs)
+        threshold, gain = choose_threshold(choose_on, scored)
+        if gain > best_gain:
+            best = dataclasses.replace(candidate, refuse_below=threshold, rules_right=rules_right(scored))
+            best_gain = gain
+    return choose_second(choose_on, best, pairs)
 
 
 def _log(message: str) -> None:
@@ -423,10 +447,6 @@ def train(bbc: Path, work: Path, adapters: Path) -> tuple[object, dict]:
     train_set = [e for corpus, sets in TRAIN.items() for e in collect(corpus, sets, found[corpus])]
     dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
     model, alone, pairs = fit_reader(train_set, dev_set, adapters)
-    def on_dev(m, corpus: str) -> dict:
-        questions = [e for e in dev_set if e.corpus == corpus]
-        return evaluate(questions, m, pairs) | {"answerable_auc": answerability_auc(questions, m, pairs)}
-
     about = {
         "command": "python -m qa.evaluation.train_reader",
         "train": {corpus: list(sets) for corpus, sets in TRAIN.items()},
@@ -435,10 +455,35 @@ def train(bbc: Path, work: Path, adapters: Path) -> tuple[object, dict]:
         "pair_reader": {"rank": pair_training.RANK, "alpha": pair_training.ALPHA, "group": pair_training.GROUP,
                         "epochs": pair_training.EPOCHS, "learning_rate": pair_training.LEARNING_RATE,
                         "seed": pair_training.SEED},
-        "dev_metrics": {corpus: on_dev(model, corpus) for corpus in DEV},
-        "dev_metrics_ranker_alone": {corpus: on_dev(alone, corpus) for corpus in DEV},
     }
-    return model, about
+    return model, about | on_dev(model, alone, pairs, dev_set)
+
+
+def rechoose(bbc: Path, work: Path, model_path: Path, adapters: Path) -> tuple[object, dict]:
+    """The reader of `model_path` and its pair reader (`adapters`) as they were fitted, with what `choose` chooses
+    on dev chosen again: for a change of the reader's rules, which needs no refit (minutes, not half an hour)."""
+    from qa.answer.pair_reader import PairReader
+    from qa.answer.reader import load_model
+
+    found = engines(bbc, work)
+    dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
+    fitted = load_model(model_path)
+    pairs = PairScoresOf(PairReader(adapters))
+    pairs.reader.expect(fitted.pair_sha256)
+    model, alone = choose_both(fitted, dev_set, pairs)
+    about = json.loads(model_path.read_text(encoding="utf-8"))["about"]
+    return model, about | {"chosen_again": "python -m qa.evaluation.train_reader --rechoose"} | on_dev(
+        model, alone, pairs, dev_set)
+
+
+def on_dev(model, alone, pairs: PairScoresOf, dev_set: list[Example]) -> dict:
+    """The reader's metrics on each corpus's dev questions, and the same without the pair reader's."""
+    def metrics(m, corpus: str) -> dict:
+        questions = [e for e in dev_set if e.corpus == corpus]
+        return evaluate(questions, m, pairs) | {"answerable_auc": answerability_auc(questions, m, pairs)}
+
+    return {"dev_metrics": {corpus: metrics(model, corpus) for corpus in DEV},
+            "dev_metrics_ranker_alone": {corpus: metrics(alone, corpus) for corpus in DEV}}
 
 
 def cross_validate(bbc: Path, work: Path) -> dict:
@@ -486,16 +531,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pair-out", type=Path, default=ADAPTERS_PATH, help="the pair reader's weights to write")
     parser.add_argument("--cross-validate", action="store_true",
                         help="report 5-fold cross-validation on the train and dev questions instead of fitting")
+    parser.add_argument("--rechoose", action="store_true",
+                        help="keep the fitted models of --out and --pair-out; choose the refusal rules, threshold and "
+                             "second-sentence rule on dev again")
     args = parser.parse_args(argv)
     if bbc_missing(args):
         return 1
     if args.cross_validate:
         print(json.dumps(cross_validate(args.bbc, args.work), indent=1))
         return 0
-    model, about = train(args.bbc, args.work, args.pair_out)
+    if args.rechoose:
+        model, about = rechoose(args.bbc, args.work, args.out, args.pair_out)
+    else:
+        model, about = train(args.bbc, args.work, args.pair_out)
     args.out.write_text(json.dumps(model.to_json(about), indent=1) + "\n", encoding="utf-8")
     print(json.dumps(about["dev_metrics"], indent=1))
-    print(f"wrote {args.out} and {args.pair_out}")
+    print(f"wrote {args.out}" if args.rechoose else f"wrote {args.out} and {args.pair_out}")
     return 0
 
 

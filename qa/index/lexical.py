@@ -63,6 +63,17 @@ def names(question: str) -> list[str]:
     return _NAME.findall(question, 1)
 
 
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’-]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def name_runs(question: str) -> list[list[str]]:
+    """The question's names, each a run of capitalised words ("William Hill" or "Six Nations" is one name, not two),
+    not counting the first word of any of its sentences (a question may set its context first: "... in 2021.
+    According to ...")."""
+    return [run.split() for sentence in _SENTENCE_END.split(question) for run in _NAME_RUN.findall(sentence, 1)]
+
+
 class Vocabulary:
     """Document frequencies of terms over the passages, and spelling neighbours of rare terms."""
 

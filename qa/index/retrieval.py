@@ -30,6 +30,7 @@ import logging
 import pickle
 import re
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +52,7 @@ CACHE_FORMAT = 6  # part of the cache folder's name: a change of what is cached,
 BM25_TOKEN = re.compile(r"(?u)\b\w+\b")  # how BM25 splits the term text of passages and questions alike
 CANDIDATES = 30  # how deep each ranking is read before fusion
 MODES = ("hybrid", "dense", "bm25")
+ARTICLES_MEMO = 4096  # how many articles' terms are kept (`_Tables.article_terms`)
 
 
 @dataclass
@@ -99,6 +101,24 @@ class _Tables:
     first_row: dict[str, int]  # passage id -> the row of its first sentence in `vectors`; its others follow it
     vectors: VectorFile | VectorArray  # every sentence's vector
 
+    def __post_init__(self) -> None:
+        self._passages_of: dict[str, list[str]] | None = None  # article -> its passages' ids
+        # An article's terms are read again by the next questions about it; a bounded memo keeps a large archive's
+        # from piling up.
+        self.article_terms = lru_cache(maxsize=ARTICLES_MEMO)(self._article_terms)
+
+    def _article_terms(self, doc: str) -> frozenset[str]:
+        if self._passages_of is None:
+            passages_of: dict[str, list[str]] = {}
+            for pid, passage in self.passages.items():
+                passages_of.setdefault(passage.doc, []).append(pid)
+            self._passages_of = passages_of
+        found: set[str] = set()
+        for pid in self._passages_of.get(doc, ()):
+            found.update(terms(self.passages[pid].text))
+            found.update(_title_terms(self.passages[pid], self.metadata[pid]))
+        return frozenset(found)
+
 
 class Retriever:
     def __init__(self, collections: Collections, embedder: Embedder, cache_dir: Path, mode: str = "hybrid") -> None:
@@ -142,6 +162,11 @@ class Retriever:
         if self._tables is None:
             self.refresh()
         return self._tables
+
+    def article_terms(self, doc: str) -> frozenset[str]:
+        """The terms of an article's every indexed passage and its title: whatever it mentions anywhere, against which
+        the reader checks the names a question asks about (qa/answer/extractive.py, `names_unsaid`)."""
+        return self.tables.article_terms(doc)
 
     def prepare(self, manifest: dict) -> None:
         """Build the cached tables of the index as `manifest` describes it, unless they are there already."""
