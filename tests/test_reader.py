@@ -443,7 +443,8 @@ def _two_stories(folder):
 def test_an_answer_from_an_article_that_never_names_who_the_question_asks_about_is_refused(tmp_path, settings_for,
                                                                                           monkeypatch):
     """The toll sentence answers "how much" but its article never mentions Maria Lopez or Acme Ferries, which another
-    article does: a rule's refusal; the same question about the council is answered from it."""
+    article does: a rule's refusal, which the answer explains; a question about the council, which the article names,
+    is not refused by the rule."""
     import dataclasses
 
     from qa.answer import reader
