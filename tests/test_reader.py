@@ -130,7 +130,7 @@ def _candidate(text: str, **signals) -> Candidate:
     passage = Passage("a.txt", 1, 1, text, (Sentence(0, len(text), 1, 1),))
     values = dict(dense=0.6, passage_dense=0.6, lexical=0.8, lexical_with_context=0.8, typed=True, rank_score=1.0,
                   passage_rank=0, time_match=False, published=None, fragment=False, focus=0.0, focus_counted=False,
-                  short=None, novelty=0.5, names_found=1.0, names_unsaid=0, lexical_other=0.8, bigrams=0.5,
+                  short=None, novelty=0.5, names_found=1.0, names_unsaid=(), lexical_other=0.8, bigrams=0.5,
                   previous_lexical=0.0, previous_dense=0.0, has_number=True, has_date=False, words=len(text.split()))
     return Candidate(passage=passage, sentence=passage.sentences[0], index=0, **{**values, **signals})
 
@@ -487,7 +487,7 @@ def test_the_names_rule_is_chosen_on_dev_only_where_it_refuses_unanswerable_ques
     question = asked(text)
 
     def example(n: int, answerable: bool, unsaid: int) -> Example:
-        found = [_candidate("Maria Lopez runs the company.", names_unsaid=unsaid)]
+        found = [_candidate("Maria Lopez runs the company.", names_unsaid=("Maria Lopez", "Acme")[:unsaid])]
         return Example(f"q{n}", f"q{n}", text, "bbc", answerable, (("Lopez",),), question, found, 0,
                        ranker_rows(found, question), np.ones(1))
 

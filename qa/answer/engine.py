@@ -216,9 +216,7 @@ class Engine:
             read_as=found.question if found.question != question else None,
         )
         if verdict.refused and reader.unsaid_refuses(verdict.ranked, model):
-            doc = verdict.ranked[0].candidate.passage.doc
-            unsaid = extractive.names_unsaid(found.question, retrieved.variants)(self.retriever.article_terms(doc))
-            answer.notes.append(extractive.unsaid_note(unsaid))
+            answer.notes.append(extractive.unsaid_note(verdict.ranked[0].candidate.names_unsaid))
         if scope:
             answer.notes.extend(time_scope.notes(scope, chosen, verdict.refused))
         if mode == "llm":

@@ -45,7 +45,7 @@ class Candidate:
     short: str | None  # the span that answers on its own, when there is one (answer_types.short_answer)
     novelty: float  # the share of the sentence's terms that the question does not have
     names_found: float  # the share of the question's names the sentence (or the one before) mentions
-    names_unsaid: int  # how many of the question's names its article never mentions (`names_unsaid`)
+    names_unsaid: tuple[str, ...]  # the question's names that its article never mentions (`names_unsaid`)
     lexical_other: float  # lexical coverage of the question's words other than its names (what it says about them)
     bigrams: float  # the share of the question's pairs of adjacent terms that the sentence holds as such
     previous_lexical: float  # the sentence before: its lexical coverage and dense similarity (answers often follow
@@ -108,7 +108,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
         passage = scored.passage
         day = published(passage.doc)
         if passage.doc not in unsaid_in:
-            unsaid_in[passage.doc] = len(unsaid(article_terms(passage.doc)))
+            unsaid_in[passage.doc] = tuple(unsaid(article_terms(passage.doc)))
         previous: set[str] = set()
         previous_lexical = previous_dense = 0.0
         for index, sentence in enumerate(passage.sentences):
@@ -183,7 +183,7 @@ def names_unsaid(question: str, variants: dict[str, set[str]]) -> Callable[[froz
                             if not any(_mentioned(word, article, variants) for word in run)]
 
 
-def unsaid_note(unsaid: list[str]) -> str:
+def unsaid_note(unsaid: tuple[str, ...]) -> str:
     """What a refusal says when the article of the best sentence found never mentions these names of the question."""
     listed = unsaid[0] if len(unsaid) == 1 else f"{', '.join(unsaid[:-1])} or {unsaid[-1]}"
     return f"The article closest to an answer never mentions {listed}."

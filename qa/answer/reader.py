@@ -249,7 +249,8 @@ def answerability(ranking: Ranking, asked: Asked, unknown_names: int, model: Rea
 def unsaid_refuses(ranked: list[Ranked], model: ReaderModel) -> bool:
     """Whether the article of the reader's best sentence leaves as many of the question's names unsaid as make the
     reader refuse (`ReaderModel.refuse_unsaid`)."""
-    return model.refuse_unsaid is not None and bool(ranked) and ranked[0].candidate.names_unsaid >= model.refuse_unsaid
+    return (model.refuse_unsaid is not None and bool(ranked)
+            and len(ranked[0].candidate.names_unsaid) >= model.refuse_unsaid)
 
 
 def by_the_rules(answerable: float) -> bool:
