@@ -556,6 +556,6 @@ def test_the_llm_option_says_what_enables_it(app):
 def test_the_short_answer_leads_and_is_marked_in_its_quote(app):
     answer = app["service"].ask("How long is the border between Iran and Azerbaijan?")
     assert answer.short_answer == "700-kilometer" and answer.text.startswith("700-kilometer — ")
-    assert answer.short_answer in answer.citations[0].quote
+    assert any(answer.short_answer in c.quote for c in answer.citations)
     shown = render.answer_message_html(answer, 0)
     assert shown.count('<mark class="qa-short">700-kilometer</mark>') == 2  # leading the answer, and in the quote

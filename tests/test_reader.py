@@ -29,6 +29,7 @@ from qa.answer.reader import (
     rank,
     read,
     reads_span,
+    short_of,
 )
 from qa.index import terms
 from qa.types import Passage, Sentence
@@ -241,6 +242,25 @@ def test_passages_are_ordered_by_the_probability_that_the_answer_is_in_them():
     ordered = passages_by_reading(retrieved, ranked)
     assert [s.passage.doc for s in ordered] == ["a.txt", "b.txt", "d.txt", "c.txt"]
     assert [s.score for s in ordered] == pytest.approx([0.5, 0.4, 0.1, 0.0])
+
+
+def test_the_short_answer_is_the_best_sentences_even_when_an_earlier_one_is_quoted_first():
+    import dataclasses
+
+    first, second = "ABN Amro is to cut 2,850 jobs.", "Deutsche Bank will cut 1,920 jobs."
+    passage = Passage("a.txt", 1, 2, f"{first} {second}",
+                      (Sentence(0, len(first), 1, 1), Sentence(len(first) + 1, len(first) + 1 + len(second), 2, 2)))
+    found = [dataclasses.replace(_candidate("x"), passage=passage, sentence=passage.sentences[i], index=i, short=span)
+             for i, span in enumerate(("2,850 jobs", "1,920 jobs"))]
+    model = dataclasses.replace(load_model(), refuse_below=0.0, second_ratio=0.01, second_within_words=10_000)
+
+    def pair(candidates):  # the second sentence answers; the first is a close second
+        return np.asarray([[3.0 if c is found[1] else 2.5, 0.0] for c in candidates])
+
+    question = "How many jobs will Deutsche Bank cut?"
+    verdict = read(found, asked(question), 0, model, pair)
+    assert verdict.chosen == found  # both quoted, in the article's order
+    assert verdict.ranked[0].candidate is found[1] and short_of(verdict, question, asked(question), model) == "1,920 jobs"
 
 
 def test_softmax_choice_sums_to_one_and_keeps_the_order():
@@ -497,3 +517,59 @@ def test_the_names_rule_is_chosen_on_dev_only_where_it_refuses_unanswerable_ques
     assert chosen.refuse_unsaid == 2
     refused = [read(e.candidates, e.asked, 0, chosen).refused for e in dev]
     assert refused == [False] * 20 + [True] * 10 + [False] * 10
+
+
+class _PairsReadingSpans:
+    """A pair reader's scores for `train_reader.choose_span`: no sentence stands out, and each example's first span
+    scores as its table says (the others 0)."""
+
+    def __init__(self, first_span: dict[str, float]) -> None:
+        self.first_span = first_span
+
+    def __call__(self, example):
+        return lambda found: np.zeros((len(found), 2))
+
+    def spans(self, example):
+        return lambda sentence, spans: [self.first_span[example.id]] + [0.0] * (len(spans) - 1)
+
+
+def test_the_pair_readers_span_leads_where_its_picks_are_as_often_right_as_the_rules_spans():
+    """Four answers whose span the rules find (three right), six with two names where the pair reader picks: the
+    least score kept is the lowest at which its picks are right at least as often (3 of 4)."""
+    import dataclasses
+
+    from qa.answer.reader import ranker_rows
+    from qa.evaluation.train_reader import Example, choose_span
+
+    text = "Who runs the ferry company?"
+    question = asked(text)
+
+    def example(n: int, sentence: str, fact: str) -> Example:
+        found = [_candidate(sentence, short=short_answer(question, sentence, text))]
+        return Example(f"q{n}", f"q{n}", text, "bbc", True, ((fact,),), question, found, 0,
+                       ranker_rows(found, question), np.ones(1))
+
+    alone, two = "Maria Lopez runs the company.", "Maria Lopez met John Smith at the port."
+    dev = [example(n, alone, fact) for n, fact in enumerate(("Lopez", "Lopez", "Lopez", "Smith"))]
+    picks = {5.0: "Lopez", 4.0: "Lopez", 3.0: "Smith", 2.0: "Lopez", 1.0: "Smith", 0.5: "Smith"}
+    dev += [example(n, two, fact) for n, fact in enumerate(picks.values(), start=len(dev))]
+    pairs = _PairsReadingSpans({e.id: score for e, score in zip(dev[4:], picks)} | {e.id: 0.0 for e in dev[:4]})
+    model = dataclasses.replace(load_model(), refuse_below=0.0, refuse_unsaid=None)
+    assert [e.candidates[0].short for e in dev] == ["Maria Lopez"] * 4 + [None] * 6
+    chosen = dataclasses.replace(model, span_above=choose_span(dev, model, pairs))
+    assert chosen.span_above == 2.0  # picks from 5 down to 2: 3 of 4 right; down to 1, 3 of 5
+    shorts = [short_of(read(e.candidates, e.asked, 0, chosen, pairs(e)), text, question, chosen, pairs.spans(e))
+              for e in dev]
+    assert shorts == ["Maria Lopez"] * 4 + ["Maria Lopez"] * 4 + [None] * 2
+
+
+def test_the_pair_reader_scores_a_span_by_its_first_and_last_tokens_as_it_scores_the_best_one():
+    from qa.answer.pair_reader import pair_reader
+
+    reader = pair_reader()
+    question, sentence = "Who won best film?", "The Aviator was declared best film, and Cate Blanchett won."
+    aviator = (sentence.index("Aviator"), sentence.index(" was"))
+    blanchett = (sentence.index("Cate"), sentence.index(" won."))
+    best = reader.read(question, [sentence])[0][1]
+    scores = reader.span_scores(question, sentence, [aviator, blanchett, (3, 4)])
+    assert max(scores[:2]) <= best + 1e-6 and scores[2] == -np.inf  # the best span's score bounds every span's

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import Callable
 
 from qa.index import DEMONYMS, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
@@ -144,14 +145,45 @@ _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place":
 SHORT_KINDS = tuple(_SHORT_KINDS)  # the kinds a short answer can be given for
 
 
-def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
+@dataclass(frozen=True)
+class Span:
+    """A span of a sentence that could answer on its own: where it starts and ends in the sentence, and its text."""
+
+    start: int
+    end: int
+    text: str
+
+
+def short_answer(asked: Asked, sentence: str, question: str,
+                 pick: Callable[[list[Span]], Span | None] | None = None) -> str | None:
     """The span of `sentence` that answers a question asking for a number, date, person, place or name, when there
     is exactly one span of that kind the question does not already give (or one just before the focus word: "12,500
-    *spectators*"); else None. The span is an exact substring of the sentence."""
+    *spectators*"); else the one `pick` chooses among them, if any (the pair reader's reading of where the answer
+    is: `reader.short_of`); else None. The span is an exact substring of the sentence."""
+    spans = short_spans(asked, sentence, question)
+    if len(spans) == 1 and (_SHORT_KINDS[asked.kind] is not _FULL_NAME or
+                            _beside_the_question(spans[0], sentence, question)):
+        span = spans[0]
+    elif not (spans and pick and (span := pick(spans))):
+        return None
+    text = span.text
+    if asked.kind == "number" and asked.focus:  # "12,500" -> "12,500 spectators" when the focus word follows
+        after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[span.end:])
+        if after and set(terms(after.group(1))) & set(asked.focus):
+            words = after.group(1).split()
+            last = next(i for i, w in enumerate(words) if set(terms(w)) & set(asked.focus))
+            text += " " + " ".join(words[:last + 1])
+    return text
+
+
+def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
+    """The spans of `sentence` of the kind the question asks for that could answer it: what they add to the
+    question (`_new_part`), outside brackets; of several, those next to the question's focus or in its unit, and a
+    person's full names."""
     kind, focus = asked.kind, asked.focus
     pattern = _SHORT_KINDS.get(kind or "")
     if pattern is None:
-        return None
+        return []
     named = pattern is _FULL_NAME
     spans = [span for m in pattern.finditer(sentence) if not _in_brackets(sentence, m.start())
              and (span := _new_part(m, question, named))]
@@ -164,30 +196,13 @@ def short_answer(asked: Asked, sentence: str, question: str) -> str | None:
         spans = [m for m in spans if not (m.start == 0 and " " not in m.text)]
     if kind == "person" and len(spans) > 1:  # a person is named in full; one capitalised word is more often a place
         spans = [m for m in spans if " " in m.text] or spans
-    if len(spans) != 1:
-        return None
-    if named and not _beside_the_question(spans[0], sentence, question):
-        return None
-    span = spans[0].text
-    if kind == "number" and focus:  # "12,500" -> "12,500 spectators" when the focus word follows
-        after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[spans[0].end:])
-        if after and set(terms(after.group(1))) & set(focus):
-            words = after.group(1).split()
-            span += " " + " ".join(words[:next(i for i, w in enumerate(words) if set(terms(w)) & set(focus)) + 1])
-    return span
+    return spans
 
 
 _NOT_NAMES = set(DEMONYMS) | set(MONTHS) | set(WEEKDAYS)  # capitalised, but not the name of who or where
 
 
-@dataclass(frozen=True)
-class _Span:
-    start: int
-    end: int
-    text: str
-
-
-def _new_part(match: re.Match, question: str, named: bool) -> _Span | None:
+def _new_part(match: re.Match, question: str, named: bool) -> Span | None:
     """What a matched span adds to the question: without the leading words the question already has, the clause
     words and titles before a name ("But", "Azerbaijan's Foreign Minister" before "Jeyhun Bayramov"), a possessive
     ending or closing full stop; None when nothing new is left, or only a nationality or a month ("French", "May")."""
@@ -206,10 +221,10 @@ def _new_part(match: re.Match, question: str, named: bool) -> _Span | None:
         return None
     if named and " " not in trimmed and trimmed.lower() in _NOT_NAMES:
         return None
-    return _Span(start, end, trimmed)
+    return Span(start, end, trimmed)
 
 
-def _beside_the_question(span: _Span, sentence: str, question: str, reach: int = 3) -> bool:
+def _beside_the_question(span: Span, sentence: str, question: str, reach: int = 3) -> bool:
     """Whether a name stands within `reach` words of what the question says (apposition: "Foreign Minister Jeyhun
     Bayramov", "Bayramov, the foreign minister"), or the sentence repeats none of it. A name further away is more
     often someone else ("Azerbaijan's foreign minister met his Iranian counterpart, Mohammad Javad Zarif"): no

@@ -177,7 +177,8 @@ class Engine:
                               reader.pair_scores_for(found.question, model))
         probability = {id(r.candidate): r.p for r in verdict.ranked}
         readings, chosen, confidence = [], verdict.chosen, verdict.confidence
-        short = chosen[0].short if chosen else None
+        short = reader.short_of(verdict, found.question, found.asked, model,
+                                reader.span_scores_for(found.question, model))
         if not verdict.refused:
             in_time = [r.candidate for r in verdict.ranked if r.candidate.time_match or not scope]
             # A question that names a time picks the holder itself; only one that asks who holds a role lists them.
@@ -197,7 +198,7 @@ class Engine:
             text = changes.answer_text(readings, [c.n for c in citations])
         else:
             text = extractive.answer_text(citations, found.asked.kind)
-        # The span leads the answer only when it comes from the sentence quoted first.
+        # The span leads the answer only where the answer quotes its sentence: not over the values of several times.
         short = None if verdict.refused or readings else short
         if short:
             text = f"{short} — {text}"

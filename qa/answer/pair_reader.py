@@ -18,8 +18,10 @@ the packaged weights and the result is quantised for int8 arithmetic like the em
 
 from __future__ import annotations
 
+import math
 import os
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -32,6 +34,9 @@ from qa.index.embedding import MODEL_SHA256, TOKENIZER_PATH, ModelIntegrityError
 ADAPTERS_PATH = Path(__file__).with_name("pair_reader.npz")
 MAX_PAIR_TOKENS = 128  # question and sentence together; longer pairs lose words from the longer side
 MAX_SPAN = 12  # tokens of the answer span the pair reader looks for in the sentence
+# The readings of the last pairs read, by token (`span_scores`): the reader asks where the answer is in its best
+# sentence, which it has just read with seven others
+TOKENS_KEPT = 64
 LAYERS = 6
 # The weight matrices of one MiniLM layer, by the names of their biases in the packaged graph, and the short names
 # the adapters file uses for them.
@@ -94,6 +99,8 @@ class PairReader:
         self._heads: dict[str, tuple[np.ndarray, float]] = {}
         self._lock = threading.Lock()
         self._sha256 = ""
+        # (question, sentence) -> the sentence's tokens (their character offsets) and the start and end heads' scores
+        self._tokens: OrderedDict[tuple[str, str], tuple[list[tuple[int, int]], np.ndarray, np.ndarray]] = OrderedDict()
         # Pairs run side by side, each on one thread: 8 pairs take half the time on 2 cores (a second thread inside
         # one run saves only a sixth on inputs this short).
         self._workers = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="qa-pair")
@@ -144,14 +151,42 @@ class PairReader:
             encoded = [self._tokenizer.encode(question, sentence) for sentence in sentences]
         # Each pair runs alone: the int8 model quantises a run's activations by their range, so a pair run beside
         # others in one batch would score differently by the company it keeps.
-        return np.asarray(list(self._workers.map(self._read, encoded)), dtype=float).reshape(len(sentences), 2)
+        readings = list(self._workers.map(self._read, encoded))
+        with self._lock:
+            for sentence, (_, _, tokens) in zip(sentences, readings):
+                self._tokens[(question, sentence)] = tokens
+                self._tokens.move_to_end((question, sentence))
+            while len(self._tokens) > TOKENS_KEPT:
+                self._tokens.popitem(last=False)
+        return np.asarray([reading[:2] for reading in readings], dtype=float).reshape(len(sentences), 2)
 
-    def _read(self, pair) -> tuple[float, float]:
+    def span_scores(self, question: str, sentence: str, spans: Sequence[tuple[int, int]]) -> list[float]:
+        """How strongly the pair reader reads each span of `sentence` (its start and end characters) as the answer
+        to `question`: the start head's score at the span's first token plus the end head's at its last, as
+        `best_span` scores them (-inf for a span with no whole token). From the pair's reading by `read` when it is
+        among the last TOKENS_KEPT; else the pair is read now."""
+        with self._lock:
+            known = self._tokens.get((question, sentence))
+        if known is None:
+            self.read(question, [sentence])
+            with self._lock:
+                known = self._tokens[(question, sentence)]
+        offsets, starts, ends = known
+        scores = []
+        for first, last in spans:
+            inside = [i for i, (start, end) in enumerate(offsets) if first <= start and end <= last]
+            scores.append(float(starts[inside[0]] + ends[inside[-1]]) if inside else -math.inf)
+        return scores
+
+    def _read(self, pair) -> tuple[float, float, tuple[list[tuple[int, int]], np.ndarray, np.ndarray]]:
         ids = np.asarray([pair.ids], dtype=np.int64)
         hidden = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids),
                                           "token_type_ids": np.asarray([pair.type_ids], dtype=np.int64)})[0][0]
-        return (float(self._apply("head", hidden.mean(axis=0))),
-                best_span(self._apply("start", hidden), self._apply("end", hidden), np.asarray(pair.sequence_ids) == 1))
+        starts, ends = self._apply("start", hidden), self._apply("end", hidden)
+        inside = np.asarray(pair.sequence_ids) == 1
+        tokens = np.flatnonzero(inside)
+        return (float(self._apply("head", hidden.mean(axis=0))), best_span(starts, ends, inside),
+                ([pair.offsets[i] for i in tokens], starts[tokens], ends[tokens]))
 
     def _apply(self, name: str, states: np.ndarray):
         weight, bias = self._heads[name]

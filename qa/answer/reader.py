@@ -25,7 +25,10 @@ someone or something else). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
 right on the dev split). A second sentence is quoted when it is rated almost as
-high as the first and the two together are short enough (the ratio and the length also chosen on dev).
+high as the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
+leads with the best sentence's short answer (`short_of`): the span the rules find (`answer_types.short_answer`), or,
+where they find no single one, the span the pair reader's start and end heads read as the answer, when they read it
+at least as strongly as the score chosen on dev.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from qa.answer.answer_types import KINDS, SHORT_KINDS, Asked
+from qa.answer.answer_types import KINDS, SHORT_KINDS, Asked, Span, short_answer
 from qa.answer.extractive import Candidate
 from qa.types import ScoredPassage
 
@@ -51,6 +54,8 @@ MEASURED_IN = ("money",)  # units whose answer must be in the ranker's first sen
 PAIR_DEPTH = 8
 # The pair reader's scores of these candidates for the question: rows of its head's score and its best span's
 PairScores = Callable[[list[Candidate]], np.ndarray]
+# ... and of spans of a sentence (their start and end characters) as the answer (`PairReader.span_scores`)
+SpanScores = Callable[[str, list[tuple[int, int]]], list[float]]
 
 # The candidate's signals, and the same relative to the best candidate of the question (a sentence is judged against
 # the others retrieved for the same question, which makes the scale of similarities comparable across questions).
@@ -125,13 +130,22 @@ class ReaderModel:
     # Refuse when the article of the reader's best sentence mentions this many of the question's names nowhere (None:
     # never): an answer about someone or something else (`extractive.names_unsaid`).
     refuse_unsaid: int | None = None
+    # Where no single span of the best sentence answers by the rules (`answer_types.short_answer`), the one of its
+    # spans the pair reader scores highest leads the answer when it scores at least this (None: never).
+    span_above: float | None = None
+
+    @property
+    def picks_spans(self) -> bool:
+        """Whether the pair reader picks the span that leads an answer where the rules find none."""
+        return bool(self.pair_sha256) and self.span_above is not None
 
     def to_json(self, about: dict) -> dict:
         return {"about": about, "ranker": self.ranker.to_json(), "answerability": self.answerability.to_json(),
                 "refuse_below": round(self.refuse_below, 6), "second_ratio": round(self.second_ratio, 6),
                 "second_within_words": self.second_within_words,
                 "pair_sha256": self.pair_sha256, "pair_none": round(self.pair_none, 6),
-                "rules_right": round(self.rules_right, 6), "refuse_unsaid": self.refuse_unsaid}
+                "rules_right": round(self.rules_right, 6), "refuse_unsaid": self.refuse_unsaid,
+                "span_above": None if self.span_above is None else round(self.span_above, 6)}
 
 
 @lru_cache(maxsize=4)
@@ -141,7 +155,7 @@ def load_model(path: Path = MODEL_PATH) -> ReaderModel:
                        LinearModel.from_json(data["answerability"], ANSWERABILITY_FEATURES),
                        float(data["refuse_below"]), float(data["second_ratio"]), int(data["second_within_words"]),
                        data.get("pair_sha256", ""), float(data.get("pair_none", 0.0)),
-                       float(data.get("rules_right", 1.0)), data.get("refuse_unsaid"))
+                       float(data.get("rules_right", 1.0)), data.get("refuse_unsaid"), data.get("span_above"))
 
 
 def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
@@ -153,6 +167,18 @@ def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
     reader = pair_reader()
     reader.expect(model.pair_sha256)
     return lambda found: reader.read(question, [c.text for c in found])
+
+
+def span_scores_for(question: str, model: ReaderModel) -> SpanScores | None:
+    """The bundled pair reader's reading of where the answer to `question` is in a sentence (None when the model
+    does not use it)."""
+    if not model.picks_spans:
+        return None
+    from qa.answer.pair_reader import pair_reader
+
+    reader = pair_reader()
+    reader.expect(model.pair_sha256)
+    return lambda sentence, spans: reader.span_scores(question, sentence, spans)
 
 
 @dataclass(frozen=True)
@@ -170,6 +196,25 @@ class Verdict:
     answerable: float  # the probability that the articles answer the question
     confidence: float  # the probability that the answer is right
     refused: bool
+
+
+def short_of(verdict: Verdict, question: str, asked: Asked, model: ReaderModel,
+             spans: SpanScores | None = None) -> str | None:
+    """The span that leads the answer: from the best sentence, not from the one quoted first (the earlier of two
+    from one article, often the one that sets the scene). The rules' span (`answer_types.short_answer`), or, where
+    they find no single one, the span the pair reader scores highest, when it scores at least `model.span_above`."""
+    if verdict.refused:
+        return None
+    best = verdict.ranked[0].candidate
+    if best.short or spans is None or not model.picks_spans:
+        return best.short
+    return short_answer(asked, best.text, question, lambda found: _read_best(found, spans(best.text, [
+        (span.start, span.end) for span in found]), model.span_above))
+
+
+def _read_best(found: list[Span], scores: list[float], at_least: float) -> Span | None:
+    best = int(np.argmax(scores))
+    return found[best] if scores[best] >= at_least else None
 
 
 def ranker_rows(found: list[Candidate], asked: Asked) -> np.ndarray:

@@ -30,6 +30,8 @@ COLUMNS = [
     ("cited_lines", "lines/cite", "lines"),
     ("refusal_accuracy", "refusal acc", "rate"),
     ("false_refusals", "false refusals", "rate"),
+    ("short_answers", "short", "rate"),
+    ("short_right", "short right", "rate"),
     ("p50_ms", "p50 ms", "ms"),
     ("p95_ms", "p95 ms", "ms"),
 ]

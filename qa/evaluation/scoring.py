@@ -9,6 +9,8 @@ ours, a baseline's, another system's - is scored by the same rules. The rules (d
   (case-insensitive). A refused answer matches nothing: saying "I don't know" never counts as stating a fact.
 - citations: hit when some citation's line range holds a gold line; precision is the fraction of citations that do.
 - refusals: unanswerable questions should be refused, answerable ones should not.
+- short answers: of the answered answerable questions, the share whose answer leads with a short answer (the span
+  that answers: "700-kilometer"), and of those, the share whose span holds one of the facts (a `must` string).
 
 Answer, citation and retrieval metrics count answerable questions only; refusal accuracy counts unanswerable ones.
 """
@@ -48,6 +50,7 @@ class QuestionScore:
     cited_lines: float | None  # mean number of lines per citation: how precisely it points
     latency_ms: float
     error: str | None = None  # the exception text when answering crashed
+    short_right: bool | None = None  # whether the short answer holds a fact; None when the answer leads with none
 
     @property
     def facts(self) -> bool:
@@ -79,6 +82,7 @@ def score_answer(question: Question, answer: Answer | dict) -> QuestionScore:
     matched = sum(any(s.lower() in text for s in group) for group in question.must)
     citations = data.get("citations") or []
     good = [c for c in citations if _holds_gold(c["doc"], c["start_line"], c["end_line"], gold)]
+    short = None if refused else (data.get("short_answer") or "").lower()
     return QuestionScore(
         id=question.id,
         kind=question.kind,
@@ -93,6 +97,7 @@ def score_answer(question: Question, answer: Answer | dict) -> QuestionScore:
         cited_lines=_mean_lines(citations),
         latency_ms=float((data.get("timings_ms") or {}).get("total", 0.0)),
         error=data.get("error"),
+        short_right=any(s.lower() in short for group in question.must for s in group) if short else None,
     )
 
 
@@ -115,6 +120,8 @@ class Metrics:
     cited_lines: float | None
     refusal_accuracy: float | None
     false_refusals: float | None
+    short_answers: float | None  # of the answered answerable questions, the share led by a short answer
+    short_right: float | None  # ... and of those, the share whose short answer holds a fact
     p50_ms: float | None
     p95_ms: float | None
     errors: int = 0
@@ -156,6 +163,8 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
         cited_lines=_mean([s.cited_lines for s in ans if s.cited_lines is not None]),
         refusal_accuracy=_mean([float(s.refused) for s in una]),
         false_refusals=_mean([float(s.refused) for s in ans]),
+        short_answers=_mean([float(s.short_right is not None) for s in ans if not s.refused]),
+        short_right=_mean([float(s.short_right) for s in ans if s.short_right is not None]),
         p50_ms=percentile(latencies, 50),
         p95_ms=percentile(latencies, 95),
         errors=sum(s.error is not None for s in scores),

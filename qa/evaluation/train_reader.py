@@ -28,9 +28,11 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
    corpora counting alike) while refusing at most MAX_FALSE_REFUSALS of the answerable ones of each corpus (10% of
    BBC's, 5% of the bundled articles'), counting the refusals of the reader's rules (a number, date or sum asked for
    and none in the ranker's first sentence; the question's names unsaid in the article of the reader's best
-   sentence) too, with the number of unsaid names that refuses chosen with it (UNSAID_TRIED); then when a second
-   sentence is quoted: the share of the first sentence's probability it needs and the most words the two may have
-   (best fact recall while the median answer stays within 35 words on each corpus). `--rechoose` does this step
+   sentence) too, with the number of unsaid names that refuses chosen with it (UNSAID_TRIED); the least score at
+   which the pair reader's span leads an answer where the rules find no single span (as often right as the rules'
+   spans: `choose_span`); then when a second sentence is quoted: the share of the first sentence's probability it
+   needs and the most words the two may have (best fact recall while the median answer stays within 35 words on
+   each corpus). `--rechoose` does this step
    alone for the models already fitted (a few minutes): for a change of the reader's rules, which needs no refit.
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question's
@@ -254,6 +256,7 @@ class PairScoresOf:
     def __init__(self, reader) -> None:
         self.reader = reader
         self.known: dict[tuple[str, int], np.ndarray] = {}
+        self.known_spans: dict[tuple[str, str, tuple], list[float]] = {}
 
     def __call__(self, example: Example):
         def scores(found: list) -> np.ndarray:
@@ -264,14 +267,31 @@ class PairScoresOf:
             return np.asarray([self.known[(example.id, id(c))] for c in found]).reshape(len(found), 2)
         return scores
 
+    def spans(self, example: Example):
+        """The pair reader's scores of spans of a sentence as the answer to the example's question
+        (`reader.SpanScores`), each read once."""
+        def scores(sentence: str, spans: list[tuple[int, int]]) -> list[float]:
+            key = (example.id, sentence, tuple(spans))
+            if key not in self.known_spans:
+                self.known_spans[key] = self.reader.span_scores(example.question, sentence, spans)
+            return self.known_spans[key]
+        return scores
 
-def shown_text(chosen: list) -> str:
+
+def shown_text(chosen: list, short: str | None) -> str:
     """The answer's text as the engine writes it (qa/answer/engine.py): the short answer, then the quotes with their
     markers, so that the length limit holds for what a user reads."""
     from qa.answer.extractive import answer_text, citations_for
 
     text = answer_text(citations_for(chosen, lambda doc: (doc, None, None)), None)
-    return f"{chosen[0].short} — {text}" if chosen[0].short else text
+    return f"{short} — {text}" if short else text
+
+
+def short_shown(example: Example, verdict, model, pairs: PairScoresOf | None) -> str | None:
+    """The short answer the engine leads with (`reader.short_of`)."""
+    from qa.answer.reader import short_of
+
+    return short_of(verdict, example.question, example.asked, model, pairs.spans(example) if pairs else None)
 
 
 def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) -> dict:
@@ -290,7 +310,7 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
         else:
             refusals += verdict.refused
         if not verdict.refused:
-            words.append(len(shown_text(verdict.chosen).split()))
+            words.append(len(shown_text(verdict.chosen, short_shown(e, verdict, model, pairs)).split()))
     return {
         "questions": len(examples), "top1": round(top1 / max(len(answerable), 1), 3),
         "facts": round(sum(facts) / max(len(facts), 1), 3),
@@ -348,6 +368,49 @@ def choose_threshold(examples: list[Example], scored: list[tuple[float, bool]]) 
         if all(f <= MAX_FALSE_REFUSALS[c] for f, c in zip(false, corpora)) and gain > best_gain:
             best, best_gain = threshold, gain
     return best, best_gain
+
+
+def choose_span(examples: list[Example], model, pairs: PairScoresOf | None) -> float | None:
+    """The least score at which the span the pair reader reads as the answer leads it where the rules find no
+    single span (`reader.short_of`): the lowest at which the spans it picks hold a fact of the answer at least as
+    often as the rules' own spans do, over the answered answerable questions. None (never) without a pair reader,
+    or when no score keeps that."""
+    import math
+
+    from qa.answer.reader import read, short_of
+
+    if pairs is None or not model.pair_sha256:
+        return None
+    anywhere = dataclasses.replace(model, span_above=-math.inf)
+    rules, picked = [], []  # (right), (the pair reader's score of the span it picked, right)
+    for e in examples:
+        verdict = read(e.candidates, e.asked, e.unknown_names, model, pairs(e))
+        if not e.answerable or verdict.refused:
+            continue
+        best_read: list[float] = []
+
+        def spans(sentence: str, found: list[tuple[int, int]], e=e, best_read=best_read) -> list[float]:
+            scores = pairs.spans(e)(sentence, found)
+            best_read.append(max(scores))
+            return scores
+
+        short = short_of(verdict, e.question, e.asked, anywhere, spans)  # reads the spans only without the rules'
+        if short is not None:
+            right = _facts_found(short, e.must) > 0
+            if best_read:
+                picked.append((best_read[0], right))
+            else:
+                rules.append(right)
+    if not rules or not picked:
+        return None
+    target = sum(rules) / len(rules)
+    picked.sort(key=lambda p: -p[0])
+    threshold, right_so_far = None, 0
+    for n, (score, right) in enumerate(picked, start=1):
+        right_so_far += right
+        if right_so_far / n >= target:
+            threshold = score
+    return threshold
 
 
 def rules_right(scored: list[tuple[float, bool]]) -> float:
@@ -426,8 +489,9 @@ def choose_both(model, choose_on: list[Example], pairs: PairScoresOf):
 def choose(model, choose_on: list[Example], pairs: PairScoresOf | None):
     """What is chosen on `choose_on` for a fitted reader: the refusal rules (how many of the question's names the
     answer's article may leave unsaid, UNSAID_TRIED, and the threshold: the pair that best separates unanswerable
-    from answerable questions within the false-refusal budgets, `choose_threshold`), the rules' confidence, then when
-    to quote a second sentence."""
+    from answerable questions within the false-refusal budgets, `choose_threshold`), the rules' confidence, when the
+    pair reader's span leads the answer (`choose_span`), then when to quote a second sentence (after the span, whose
+    words count in the answer's length)."""
     best, best_gain = model, -2.0
     for unsaid in UNSAID_TRIED:
         candidate = dataclasses.replace(model, refuse_unsaid=unsaid)
@@ -436,6 +500,7 @@ def choose(model, choose_on: list[Example], pairs: PairScoresOf | None):
         if gain > best_gain:
             best = dataclasses.replace(candidate, refuse_below=threshold, rules_right=rules_right(scored))
             best_gain = gain
+    best = dataclasses.replace(best, span_above=choose_span(choose_on, best, pairs))
     return choose_second(choose_on, best, pairs)
 
 
