@@ -208,11 +208,12 @@ def short_of(verdict: Verdict, question: str, asked: Asked, model: ReaderModel,
     best = verdict.ranked[0].candidate
     if best.short or spans is None or not model.picks_spans:
         return best.short
-    return short_answer(asked, best.text, question, lambda found: _read_best(found, spans(best.text, [
+    return short_answer(asked, best.text, question, lambda found: _strongest(found, spans(best.text, [
         (span.start, span.end) for span in found]), model.span_above))
 
 
-def _read_best(found: list[Span], scores: list[float], at_least: float) -> Span | None:
+def _strongest(found: list[Span], scores: list[float], at_least: float) -> Span | None:
+    """The span scored highest, if it scores at least `at_least`."""
     best = int(np.argmax(scores))
     return found[best] if scores[best] >= at_least else None
 

@@ -47,6 +47,7 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import math
 import statistics
 import sys
 from pathlib import Path
@@ -375,8 +376,6 @@ def choose_span(examples: list[Example], model, pairs: PairScoresOf | None) -> f
     single span (`reader.short_of`): the lowest at which the spans it picks hold a fact of the answer at least as
     often as the rules' own spans do, over the answered answerable questions. None (never) without a pair reader,
     or when no score keeps that."""
-    import math
-
     from qa.answer.reader import read, short_of
 
     if pairs is None or not model.pair_sha256:
