@@ -495,6 +495,7 @@ def metrics_html(metrics: dict, title: str = "") -> str:
         ("MRR", "—" if metrics.get("mrr") is None else f"{metrics['mrr']:.2f}", "mean reciprocal rank"),
         ("Refusal accuracy", _pct(metrics.get("refusal_accuracy")), "unanswerable questions refused"),
         ("False refusals", _pct(metrics.get("false_refusals")), "answerable questions refused"),
+        ("Short answers right", _pct(metrics.get("short_right")), "answers led by a short answer that holds a fact"),
         ("Latency p50", _ms(metrics.get("p50_ms")), "median time to answer"),
         ("Latency p95", _ms(metrics.get("p95_ms")), ""),
     ]
