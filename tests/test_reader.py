@@ -41,6 +41,8 @@ from qa.types import Passage, Sentence
     ("Which firm bought the brewery?", "person", ("firm",), None),
     ("In which district was the bomb found?", "name", ("district",), None),
     ("What is the population of Lagos?", "number", ("popul",), None),
+    ("What's the population of Lagos?", "number", ("popul",), None),  # a contraction asks the same
+    ("What’re the two firms called?", None, ("firm",), None),  # as "What are ...": no kind
     ("Which comics inspired the film?", "name", ("comic",), None),
     ("How long is the new bridge?", "number", (), "length"),
     ("How long did the strike last?", "number", (), "duration"),

@@ -320,7 +320,12 @@ _UNITS = {
 }
 
 
+# "What's the population ...?" asks what "What is the population ...?" asks: the patterns above read the long form.
+_CONTRACTED = re.compile(r"\b(what|who|where|when|which|why|how)['’](s|re)\b", re.I)
+
+
 def asked(question: str) -> Asked:
+    question = _CONTRACTED.sub(lambda m: f"{m.group(1)} {'is' if m.group(2).lower() == 's' else 'are'}", question)
     unit = next((name for name, pattern in _MEASURES if pattern.search(question)), None)
     return Asked(wanted(question), tuple(_focus_terms(question)), unit)
 
