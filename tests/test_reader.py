@@ -88,6 +88,9 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
      "48,000 spectators"),
     ("What price did the bank pay for the insurer?", "The bank paid dollars 2.3bn (pounds 1.2bn) for the insurer.",
      "dollars 2.3bn"),  # the conversion in brackets is not a second answer
+    ("How much will the console cost in Japan?", "The console will sell in Japan for 19,800 yen (dollars 188).",
+     "19,800 yen"),  # a currency after its number
+    ("How much did the group lose last year?", "The group lost 500m euros last year.", "500m euros"),
     ("How long is the new bridge?", "The 1,200-metre bridge took three years to build.", "1,200-metre"),
     ("When did the factory close?", "The factory closed on 14 March after a long dispute.", "14 March"),
     ("Which comics inspired the film?", "Based on the Watchmen comics, the film opens next week.", "Watchmen"),

@@ -135,10 +135,11 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
 
 
 # Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
-# "12,500 spectators"), a date, a run of capitalised words (a name).
+# "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name).
 _AMOUNT = re.compile(
     r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
-    r"trillion|hundred)\b|-[a-z]+\b)?|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"trillion|hundred)\b|-[a-z]+\b)?(?:\s(?:dollars|pounds|euros|yen|yuan|rupees|francs|manats|rials|pence|cents)\b)?|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
 _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
