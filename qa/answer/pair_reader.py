@@ -29,7 +29,8 @@ from typing import Sequence
 
 import numpy as np
 
-from qa.index.embedding import MODEL_SHA256, TOKENIZER_PATH, ModelIntegrityError, file_sha256, int8_minilm
+from qa.index.embedding import (MODEL_SHA256, TOKENIZER_PATH, ModelIntegrityError, as_asked, file_sha256,
+                                int8_minilm)
 
 ADAPTERS_PATH = Path(__file__).with_name("pair_reader.npz")
 MAX_PAIR_TOKENS = 128  # question and sentence together; longer pairs lose words from the longer side
@@ -145,6 +146,7 @@ class PairReader:
     def read(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """Each sentence read as the answer to `question`: its head's score and its best span's (`best_span`), in
         rows of two. The reader decides whether the span counts (`reader.reads_span`)."""
+        question = as_asked(question)
         with self._lock:
             if self._session is None:
                 self._load()
@@ -165,6 +167,7 @@ class PairReader:
         to `question`: the start head's score at the span's first token plus the end head's at its last, as
         `best_span` scores them (-inf for a span with no whole token). From the pair's reading by `read` when it is
         among the last TOKENS_KEPT; else the pair is read now."""
+        question = as_asked(question)
         with self._lock:
             known = self._tokens.get((question, sentence))
         if known is None:

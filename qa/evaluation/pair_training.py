@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from qa.answer.pair_reader import LAYERS, MAX_PAIR_TOKENS, MAX_SPAN, PRODUCTS, weight_products
+from qa.index.embedding import as_asked
 
 RANK = 16  # of each addition: 0.66 M numbers in all (8 did as well on ~450 questions; on 2,002, 16 did better on dev)
 ALPHA = 16.0  # LoRA's scale: the addition counts ALPHA / RANK times its product
@@ -222,7 +223,7 @@ def answer_tokens(encoded, sentence: str, words: list[str]) -> tuple[int, int] |
 
 
 def _batch(torch, tokenizer, pairs: list[tuple[str, str]]):
-    encoded = [tokenizer.encode(question, sentence) for question, sentence in pairs]
+    encoded = [tokenizer.encode(as_asked(question), sentence) for question, sentence in pairs]
     width = max(len(e.ids) for e in encoded)
     ids = torch.zeros(len(encoded), width, dtype=torch.long)
     types, mask = torch.zeros_like(ids), torch.zeros_like(ids)

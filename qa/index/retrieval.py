@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.heap import release_free_heap
-from qa.index.embedding import Embedder
+from qa.index.embedding import Embedder, as_asked
 from qa.index.fusion import load_fusion
 from qa.index.lexical import Vocabulary, names, terms
 from qa.index.store import DAY_KEY, Collections, day_number, pages, passage_from_record
@@ -273,7 +273,7 @@ class Retriever:
         """The question's rankings of passage ids, before fusion; `only`: search only the articles published in that
         range."""
         tables = self.tables
-        query_vector = self.embedder.embed([question])[0]
+        query_vector = self.embedder.embed([as_asked(question)])[0]
         query_terms, variants = self.expand(question)
         searched = Searched(query_vector, query_terms, variants, {})
         mask = self._mask(only) if only is not None else None
