@@ -498,6 +498,26 @@ def test_an_answer_from_an_article_that_never_names_who_the_question_asks_about_
     answer = engine.ask(question, mode="extractive")
     assert answer.refused
     assert "The article closest to an answer never mentions Maria Lopez or Acme Ferries." in answer.notes
+    # The same question typed in lower case: its names are read as the articles write them.
+    typed = engine.ask(question.lower(), mode="extractive")
+    assert typed.refused and "The article closest to an answer never mentions Maria Lopez or Acme Ferries." in typed.notes
+    assert typed.question == question.lower()
+
+
+def test_a_question_in_lower_case_is_read_as_the_passages_write_its_words():
+    from qa.answer.extractive import cased_as_in
+
+    text = "Maria Lopez has bought the Acme Ferries company. Its boats cross the harbour. MARIA LOPEZ BUYS FERRIES"
+    spans, at = [], 0
+    for part in ("Maria Lopez has bought the Acme Ferries company.", "Its boats cross the harbour.",
+                 "MARIA LOPEZ BUYS FERRIES"):
+        spans.append(Sentence(at, at + len(part), 1, 1))
+        at += len(part) + 1
+    passage = Passage("a.txt", 1, 1, text, tuple(spans))
+    assert cased_as_in("what did maria lopez pay for acme's boats?", [passage]) == \
+        "what did Maria Lopez pay for Acme's boats?"  # the headline, in capitals, does not count
+    assert cased_as_in("What did maria lopez pay?", [passage]) == "What did Maria Lopez pay?"
+    assert cased_as_in("What did Lopez pay for acme?", [passage]) == "What did Lopez pay for acme?"  # as typed
 
 
 def test_the_names_rule_is_chosen_on_dev_only_where_it_refuses_unanswerable_questions_alone():

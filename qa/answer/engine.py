@@ -253,13 +253,18 @@ class Engine:
             retrieved = self.retriever.retrieve(standalone, top_k * time_scope.POOL if deep else top_k, only)
         pool = retrieved.passages
         retrieved.passages = time_scope.rank(pool, scope, self.published, top_k) if scope else pool[:top_k]
-        found = extractive.candidates(standalone, asked_for, retrieved, retrieved.sentence_vectors,
+        # The sentences' signals read the question's names by their capitals: a question typed in lower case is read
+        # as the passages write its words.
+        named = extractive.cased_as_in(standalone, [scored.passage for scored in retrieved.passages])
+        if named != standalone:
+            asked_for = asked(named)
+        found = extractive.candidates(named, asked_for, retrieved, retrieved.sentence_vectors,
                                       self.retriever.tables.vocabulary, self.published, self.retriever.article_terms)
         if scope:
             found = time_scope.mark(found, scope, self.published)
         # A name counts as known when any passage read mentions it, also one that the date range ranked out.
         unknown = extractive.unknown_names(
-            standalone, dataclasses.replace(retrieved, passages=pool if scope else retrieved.passages))
+            named, dataclasses.replace(retrieved, passages=pool if scope else retrieved.passages))
         return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown), pool, lists_holders)
 
     def _pool_holders(self, found: Evidence) -> list[Candidate]:

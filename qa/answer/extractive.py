@@ -166,6 +166,36 @@ def _share(wanted: tuple[str, ...] | set[str], found: set[str]) -> float:
 _CALENDAR_WORDS = set(MONTHS) | set(WEEKDAYS)
 
 
+_STEM = re.compile(r"[A-Za-z][A-Za-z-]*")  # a word without its possessive ending: "Armenia" of "armenia's"
+
+
+def cased_as_in(question: str, passages: list[Passage]) -> str:
+    """A question typed in lower case, each word written as these passages mostly write it inside their sentences
+    ("who is armenia's foreign minister" -> "who is Armenia's foreign minister"): the reader finds the question's
+    names by their capitals (`names_unsaid`, `unknown_names`, the `names_found` signal), as its questions were
+    written. A question with a capital after its first letter is left as typed; headlines and captions, whose
+    words are capitalised whatever they are, are not counted."""
+    if question[1:] != question[1:].lower():
+        return question
+    written: dict[str, dict[str, int]] = {}
+    for passage in passages:
+        for sentence in passage.sentences:
+            text = passage.sentence_text(sentence)
+            if is_fragment(text):
+                continue
+            words = _STEM.findall(text)
+            # A sentence's first word is capitalised whatever it is, unless a capitalised word follows ("Maria Lopez")
+            for word in words[0 if len(words) > 1 and words[1][:1].isupper() else 1:]:
+                forms = written.setdefault(word.lower(), {})
+                forms[word] = forms.get(word, 0) + 1
+
+    def as_written(match: re.Match) -> str:
+        forms = written.get(match.group(0).lower())
+        return max(forms, key=lambda form: (forms[form], form.islower())) if forms else match.group(0)
+
+    return _STEM.sub(as_written, question)
+
+
 def unknown_names(question: str, retrieved: Retrieved) -> list[str]:
     """Names in the question (capitalised, not the first word) that no retrieved passage mentions in any spelling."""
     retrieved_terms = set()
