@@ -55,6 +55,7 @@ class Evidence:
     unknown_names: int  # names in the question that no retrieved passage mentions
     pool: list[ScoredPassage]  # the passages retrieved, with those beyond the ones read when the pool was read deeper
     lists_holders: bool  # it asks who holds a role: the role's holders at other times are looked for in the pool
+    named: str  # `question` as the sentences' signals read it, with its names' capitals (`extractive.cased_as_in`)
 
 
 class QuestionError(ValueError):
@@ -265,7 +266,7 @@ class Engine:
         # A name counts as known when any passage read mentions it, also one that the date range ranked out.
         unknown = extractive.unknown_names(
             named, dataclasses.replace(retrieved, passages=pool if scope else retrieved.passages))
-        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown), pool, lists_holders)
+        return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown), pool, lists_holders, named)
 
     def _pool_holders(self, found: Evidence) -> list[Candidate]:
         """The sentences of the dated passages retrieved beyond those read that name someone in the role asked about."""
@@ -275,7 +276,7 @@ class Engine:
         if not naming:
             return []
         beyond = dataclasses.replace(found.retrieved, passages=naming)
-        return extractive.candidates(found.question, found.asked, beyond, beyond.sentence_vectors,
+        return extractive.candidates(found.named, found.asked, beyond, beyond.sentence_vectors,
                                      self.retriever.tables.vocabulary, self.published, self.retriever.article_terms)
 
     def _standalone(self, question: str, history: list[str], mode: str) -> str:

@@ -162,10 +162,7 @@ def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
     """The bundled pair reader asked about `question` (None when the model does not use it)."""
     if not model.pair_sha256:
         return None
-    from qa.answer.pair_reader import pair_reader
-
-    reader = pair_reader()
-    reader.expect(model.pair_sha256)
+    reader = _bundled_pair_reader(model)
     return lambda found: reader.read(question, [c.text for c in found])
 
 
@@ -174,11 +171,17 @@ def span_scores_for(question: str, model: ReaderModel) -> SpanScores | None:
     does not use it)."""
     if not model.picks_spans:
         return None
+    reader = _bundled_pair_reader(model)
+    return lambda sentence, spans: reader.span_scores(question, sentence, spans)
+
+
+def _bundled_pair_reader(model: ReaderModel):
+    """The bundled pair reader, checked to be the one `model` was fitted with."""
     from qa.answer.pair_reader import pair_reader
 
     reader = pair_reader()
     reader.expect(model.pair_sha256)
-    return lambda sentence, spans: reader.span_scores(question, sentence, spans)
+    return reader
 
 
 @dataclass(frozen=True)
