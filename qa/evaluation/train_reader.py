@@ -32,8 +32,8 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
    which the pair reader's span leads an answer where the rules find no single span (as often right as the rules'
    spans: `choose_span`); then when a second sentence is quoted: the share of the first sentence's probability it
    needs and the most words the two may have (best fact recall while the median answer stays within 35 words on
-   each corpus). `--rechoose` does this step
-   alone for the models already fitted (a few minutes): for a change of the reader's rules, which needs no refit.
+   each corpus). `--rechoose` does this step alone for the models already fitted (a few minutes): for a change of
+   the reader's rules, which needs no refit.
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question's
 article (BBC; the question's id for the five bundled articles), the solvers are deterministic and the pair reader is
@@ -599,8 +599,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cross-validate", action="store_true",
                         help="report 5-fold cross-validation on the train and dev questions instead of fitting")
     parser.add_argument("--rechoose", action="store_true",
-                        help="keep the fitted models of --out and --pair-out; choose the refusal rules, threshold and "
-                             "second-sentence rule on dev again")
+                        help="keep the fitted models of --out and --pair-out; choose the refusal rules, threshold, "
+                             "short-answer and second-sentence rules on dev again")
     args = parser.parse_args(argv)
     if bbc_missing(args):
         return 1
