@@ -134,11 +134,13 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
     return False
 
 
+# Currencies written after their amount ("19,800 yen", "500m euros"): of a span (`_AMOUNT`) and of a sum (`_MONEY`)
+_CURRENCY_AFTER = r"(?:dollars|pounds|euros|yen|yuan|rupees|francs|manats|rials|pence|cents)\b"
 # Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
 # "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name).
 _AMOUNT = re.compile(
     r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
-    r"trillion|hundred)\b|-[a-z]+\b)?(?:\s(?:dollars|pounds|euros|yen|yuan|rupees|francs|manats|rials|pence|cents)\b)?|"
+    rf"trillion|hundred)\b|-[a-z]+\b)?(?:\s{_CURRENCY_AFTER})?|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
@@ -306,8 +308,7 @@ _MEASURES = [
                          rf"wage|budget|sum)s?\b(?!\s+(?!(?:{_PHRASE_END})\b)[a-z])", re.I)),
 ]
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
-                    r"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?(?:dollars|pounds|euros|yen|yuan|rupees|francs|"
-                    r"manats|rials|pence|cents)\b", re.I)
+                    rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}", re.I)
 # The unit after a number, read from the number's end: "700-kilometer", "19 nautical miles", "1.35km/h".
 _UNIT_START = r"(?:-|\s?(?:[a-z]+\s)?)"
 _UNITS = {
