@@ -77,6 +77,12 @@ from qa.types import Passage, Sentence
     ("Which budget airline cut its fares?", "name", ("airlin",), None),
     # number words are not the focus, however they are spelt
     ("How many dozen eggs were sold?", "number", ("egg",), None),
+    # a participle right after the question word qualifies the noun; after a name or the noun it is a verb
+    ("How many elected police commissioners would there be?", "number", ("commission",), None),
+    ("Which seeded player did he beat in the final?", "person", ("player",), None),
+    ("Who leads the council, which called Michael Howard's asylum plans dangerous?", "person", (), None),
+    # "per" ends the phrase: "price per share" asks for a price
+    ("What price per share did the investors pay?", "number", ("price",), "money"),
 ])
 def test_what_a_question_asks_for(question, kind, focus, unit):
     got = asked(question)
@@ -91,6 +97,8 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("How much will the console cost in Japan?", "The console will sell in Japan for 19,800 yen (dollars 188).",
      "19,800 yen"),  # a currency after its number
     ("How much did the group lose last year?", "The group lost 500m euros last year.", "500m euros"),
+    ("What price per share would be a fair offer?", "An offer of 950p a share would be fair, at 3pm on Monday.",
+     "950p"),  # pence written onto the number, not "3pm"
     ("How long is the new bridge?", "The 1,200-metre bridge took three years to build.", "1,200-metre"),
     ("When did the factory close?", "The factory closed on 14 March after a long dispute.", "14 March"),
     ("Which comics inspired the film?", "Based on the Watchmen comics, the film opens next week.", "Watchmen"),
@@ -122,6 +130,9 @@ def test_a_number_counts_what_was_asked_only_next_to_it():
     weeks = asked("How many weeks of training did the players get?")
     assert counts_focus("They had a 10-week period of training in the summer.", weeks)  # number and focus in one word
     assert not counts_focus("They trained for a week in 10 cities.", weeks)
+    price = asked("What price per share would be a fair offer?")
+    assert counts_focus("An offer of 950p a share would be fair.", price)  # a sum in pence
+    assert not counts_focus("The board meets at 3pm to discuss an offer.", price)
 
 
 def test_a_sum_of_money_is_what_a_price_question_counts():

@@ -136,11 +136,12 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
 
 # Currencies written after their amount ("19,800 yen", "500m euros"): of a span (`_AMOUNT`) and of a sum (`_MONEY`)
 _CURRENCY_AFTER = r"(?:dollars|pounds|euros|yen|yuan|rupees|francs|manats|rials|pence|cents)\b"
+_PENCE = r"p\b"  # "950p a share", written onto its number ("3pm" is no sum: the p must end the word)
 # Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
 # "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name).
 _AMOUNT = re.compile(
     r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
-    rf"trillion|hundred)\b|-[a-z]+\b)?(?:\s{_CURRENCY_AFTER})?|"
+    rf"trillion|hundred)\b|-[a-z]+\b|{_PENCE})?(?:\s{_CURRENCY_AFTER})?|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
@@ -279,9 +280,13 @@ _PHRASE_END = (
     r"did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
     r"with|that|which|who|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|his|her|"
     r"first|last|also|originally|initially|finally|eventually|recently|previously|later|ever|still|now|then|just|"
-    r"already|actually|reportedly|allegedly|currently|formerly|once|never|not|"
+    r"already|actually|reportedly|allegedly|currently|formerly|once|never|not|per|"
     r"\w+ed|\w+ing")
 _FOCUS_STOP = re.compile(rf"^(?:{_PHRASE_END})$", re.I)
+# An -ed / -ing form right after the question word, before a common noun, qualifies it ("how many *elected* police
+# commissioners", "which *leading* bank"): there it does not end the phrase ("which *called* Michael Howard's plans"
+# still does).
+_PARTICIPLE = re.compile(r"^\w+(?:ed|ing)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -308,7 +313,7 @@ _MEASURES = [
                          rf"wage|budget|sum)s?\b(?!\s+(?!(?:{_PHRASE_END})\b)[a-z])", re.I)),
 ]
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
-                    rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}", re.I)
+                    rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}|\d[\d,.]*{_PENCE}", re.I)
 # The unit after a number, read from the number's end: "700-kilometer", "19 nautical miles", "1.35km/h".
 _UNIT_START = r"(?:-|\s?(?:[a-z]+\s)?)"
 _UNITS = {
@@ -335,7 +340,8 @@ def asked(question: str) -> Asked:
 def _focus_terms(question: str) -> list[str]:
     """The head of the noun phrase after the question word: its last plural ("how many US broadband *lines* come
     through cable"), else its last word ("which Labour election *strategist* was"). The phrase ends at a function
-    word, at a word ending in -ed or -ing, or at a word followed by a determiner, which is a verb ("which *film* took
+    word, at a word ending in -ed or -ing (but for one right after the question word, before a common noun: "how many
+    *elected* police *commissioners*"), or at a word followed by a determiner, which is a verb ("which *film* took
     the award")."""
     match = _FOCUS_AFTER.search(question)
     if not match:
@@ -343,6 +349,9 @@ def _focus_terms(question: str) -> list[str]:
     words = re.findall(r"[\w'’-]+", match.group("rest"))[:5]
     nouns = []
     for i, word in enumerate(words):
+        if i == 0 and _PARTICIPLE.match(word) and len(words) > 1 and words[1].islower() \
+                and not _FOCUS_STOP.match(words[1]):
+            continue
         if _FOCUS_STOP.match(word) or (nouns and i + 1 < len(words) and _DETERMINER.match(words[i + 1])):
             break
         if not (word[:1].isupper() or word[:1].isdigit() or _NUMBER.fullmatch(word)):
