@@ -274,19 +274,20 @@ def _matches_in(pattern: re.Pattern, question: str) -> frozenset[str]:
 # after "which/what" it is the first common noun ("which Premiership *club*"). Names and numbers are never the focus.
 _FOCUS_AFTER = re.compile(
     r"\b(?:(?P<many>how (?:many|much))|which|what(?:\s+(?:is|was|are|were)\s+the)?)\s+(?P<rest>.*)", re.I)
-# Words that end a noun phrase: function words, -ed / -ing forms, which are more often verbs than nouns here, and the
-# adverbs that stand between a subject and its verb ("which newspaper *first* claimed", "which firm *later* bought").
+# -ed / -ing forms, more often verbs than nouns here
+_PARTICIPLES = r"\w+ed|\w+ing"
+# Words that end a noun phrase: function words, -ed / -ing forms, and the adverbs that stand between a subject and its
+# verb ("which newspaper *first* claimed", "which firm *later* bought").
 _PHRASE_END = (
     r"did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
     r"with|that|which|who|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|his|her|"
     r"first|last|also|originally|initially|finally|eventually|recently|previously|later|ever|still|now|then|just|"
-    r"already|actually|reportedly|allegedly|currently|formerly|once|never|not|per|"
-    r"\w+ed|\w+ing")
+    rf"already|actually|reportedly|allegedly|currently|formerly|once|never|not|per|{_PARTICIPLES}")
 _FOCUS_STOP = re.compile(rf"^(?:{_PHRASE_END})$", re.I)
 # An -ed / -ing form right after the question word, before a common noun, qualifies it ("how many *elected* police
 # commissioners", "which *leading* bank"): there it does not end the phrase ("which *called* Michael Howard's plans"
 # still does).
-_PARTICIPLE = re.compile(r"^\w+(?:ed|ing)$", re.I)
+_PARTICIPLE = re.compile(rf"^(?:{_PARTICIPLES})$", re.I)
 
 
 @dataclass(frozen=True)
