@@ -83,6 +83,13 @@ from qa.types import Passage, Sentence
     ("Who leads the council, which called Michael Howard's asylum plans dangerous?", "person", (), None),
     # "per" ends the phrase: "price per share" asks for a price
     ("What price per share did the investors pay?", "number", ("price",), "money"),
+    # a rate after the noun does not make it a verb: "workers a year"
+    ("How many skilled foreign workers a year would the party allow in?", "number", ("worker",), None),
+    ("How much gas a year will be swapped?", "number", ("gas",), None),
+    # a time is a number, not a date: a clock time or a race time
+    ("What time did she run in the final?", "number", ("time",), "time"),
+    ("At what time does the ban take effect?", "number", ("time",), "time"),
+    ("How many times had the US blocked the bid?", "number", ("time",), None),
 ])
 def test_what_a_question_asks_for(question, kind, focus, unit):
     got = asked(question)
@@ -112,6 +119,12 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("When does the musical open?", "The musical will open in November, said Mr Richards.", "November"),
     ("When was the film first shown on television?", "It was not shown on television until the 1990s.", "1990s"),
     ("When will the shares be sold?", "The shares may be sold, this may take a while.", None),
+    # a time is one span, with its units
+    ("What time did she run?", "She won in 2:15:25, a record, in her 12th race.", "2:15:25"),
+    ("What time did he run?", "He clocked 27 minutes 52.3 seconds on his 3rd attempt.", "27 minutes 52.3 seconds"),
+    ("At what time does the ban take effect?", "The ban comes into effect from 0001 GMT on 18 February.", "0001 GMT"),
+    ("What time is kick-off?", "Kick-off at the 50,000-seat stadium is at 3.30pm.", "3.30pm"),
+    ("For how many hours did the channel show it?", "It ran for 171 hours from 20 March to 27 March.", "171 hours"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)
@@ -133,6 +146,10 @@ def test_a_number_counts_what_was_asked_only_next_to_it():
     price = asked("What price per share would be a fair offer?")
     assert counts_focus("An offer of 950p a share would be fair.", price)  # a sum in pence
     assert not counts_focus("The board meets at 3pm to discuss an offer.", price)
+    time = asked("What time did she run in the final?")
+    assert counts_focus("She won the final in 9.87 seconds.", time)
+    assert counts_focus("She clocked 2:15:25 in London.", time)
+    assert not counts_focus("She ran in 3 finals in 2004.", time)
 
 
 def test_a_sum_of_money_is_what_a_price_question_counts():

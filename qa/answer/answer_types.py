@@ -16,8 +16,9 @@ from qa.index import DEMONYMS, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
 _WANTS = [
-    ("date", re.compile(r"\b(when|what (date|day|year|month|time)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
-    ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often|fast|tall|high|deep|wide|heavy)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure)|by how much)\b", re.I)),
+    # "What time ...?" asks for a clock or a race time ("3pm", "0001 GMT", "2:15:25"): a number, not a date.
+    ("date", re.compile(r"\b(when|what (date|day|year|month)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
+    ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often|fast|tall|high|deep|wide|heavy)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure|times?)|by how much)\b", re.I)),
     ("person", re.compile(r"\b(who|whom|whose|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
     ("place", re.compile(r"\b(where|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
     ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
@@ -137,10 +138,15 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
 # Currencies written after their amount ("19,800 yen", "500m euros"): of a span (`_AMOUNT`) and of a sum (`_MONEY`)
 _CURRENCY_AFTER = r"(?:dollars|pounds|euros|yen|yuan|rupees|francs|manats|rials|pence|cents)\b"
 _PENCE = r"p\b"  # "950p a share", written onto its number ("3pm" is no sum: the p must end the word)
+# A time as one span, before its numbers are read apart: a clock time ("3pm", "3.30pm", "15:00", "0001 GMT"), a race
+# time ("2:15:25", "13:52.1") or a time in its units ("22 minutes 45 seconds", "9.87 seconds").
+_TIME_UNITS = r"hours?|hrs?|minutes?|mins?|seconds?|secs?"
+_TIME = (r"\b\d{1,2}(?::\d\d){1,2}(?:\.\d+)?(?:\s?[ap]m\b)?|\b\d{1,2}(?:\.\d\d)?\s?[ap]m\b|\b\d{4}\s(?:GMT|BST)\b|"
+         rf"\b\d[\d.]*\s(?:{_TIME_UNITS})(?:\s\d[\d.]*\s(?:{_TIME_UNITS}))?\b")
 # Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
 # "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name).
 _AMOUNT = re.compile(
-    r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
+    rf"(?=\d)(?:{_TIME})|(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
     rf"trillion|hundred)\b|-[a-z]+\b|{_PENCE})?(?:\s{_CURRENCY_AFTER})?|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
@@ -194,7 +200,8 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
     if kind == "number" and asked.unit and len(spans) > 1:
         spans = [m for m in spans if counts_focus(m.text, asked)] or spans
     if kind == "number" and focus and len(spans) > 1:
-        near = [m for m in spans if set(terms(sentence[m.end:m.end + 30])[:3]) & set(focus)]
+        # the focus just after the span, or its last word ("171 *hours*", a time read with its unit)
+        near = [m for m in spans if set(terms(m.text)[-1:] + terms(sentence[m.end:m.end + 30])[:3]) & set(focus)]
         spans = near or spans
     if named:  # a capitalised first word is as likely a common word ("Based on ...") as a name
         spans = [m for m in spans if not (m.start == 0 and " " not in m.text)]
@@ -304,6 +311,7 @@ _MEASURES = [
     ("percent", re.compile(r"\b(what|which) (percentage|proportion|share of)\b|\bhow many per ?cent\b", re.I)),
     ("speed", re.compile(r"\bhow fast\b|\bwhat (is |was )?(the |its |their )?(top |average |maximum )?speed\b", re.I)),
     ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
+    ("time", re.compile(r"\b(what|which) (is |was |are |were )?(the )?times?\b", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I)),
     ("age", re.compile(r"\bhow old\b", re.I)),
     # A price, a fee, a sum paid or raised: "how much did X pay for Y" wants an amount of money, not any number.
@@ -325,6 +333,8 @@ _UNITS = {
     "percent": re.compile(_UNIT_START + r"(%|per ?cent\b)", re.I),
     "duration": re.compile(_UNIT_START + r"(second|minute|hour|day|week|month|year|decade|centur)", re.I),
     "age": re.compile(_UNIT_START + r"(year|-year-old)", re.I),
+    # a clock time or a race time, read from its first number: "3pm", "0001 GMT", "2:15:25", "9.87 seconds"
+    "time": re.compile(rf"(:\d\d|\s?(am|pm|a\.m\.|p\.m\.|gmt|bst|{_TIME_UNITS})\b)", re.I),
 }
 
 
@@ -342,8 +352,8 @@ def _focus_terms(question: str) -> list[str]:
     """The head of the noun phrase after the question word: its last plural ("how many US broadband *lines* come
     through cable"), else its last word ("which Labour election *strategist* was"). The phrase ends at a function
     word, at a word ending in -ed or -ing (but for one right after the question word, before a common noun: "how many
-    *elected* police *commissioners*"), or at a word followed by a determiner, which is a verb ("which *film* took
-    the award")."""
+    *elected* police *commissioners*"), at a word followed by a determiner, which is a verb ("which *film* took
+    the award"), or after a word followed by a rate ("how much *gas* a year")."""
     match = _FOCUS_AFTER.search(question)
     if not match:
         return []
@@ -353,7 +363,12 @@ def _focus_terms(question: str) -> list[str]:
         if i == 0 and _PARTICIPLE.match(word) and len(words) > 1 and words[1].islower() \
                 and not _FOCUS_STOP.match(words[1]):
             continue
-        if _FOCUS_STOP.match(word) or (nouns and i + 1 < len(words) and _DETERMINER.match(words[i + 1])):
+        if _FOCUS_STOP.match(word):
+            break
+        if i + 2 < len(words) and _RATE.match(f"{words[i + 1]} {words[i + 2]}"):  # "workers *a year*": a noun
+            nouns.append(word)
+            break
+        if nouns and i + 1 < len(words) and _DETERMINER.match(words[i + 1]):
             break
         if not (word[:1].isupper() or word[:1].isdigit() or _NUMBER.fullmatch(word)):
             nouns.append(word)
@@ -363,4 +378,6 @@ def _focus_terms(question: str) -> list[str]:
 
 
 _DETERMINER = re.compile(r"^(?:the|a|an|his|her|its|their|this|that|these|those|our|my|your)$", re.I)
+# A rate after a noun ("how many foreign workers *a year*"), not a verb's object
+_RATE = re.compile(r"^(?:a|an|each|every) (?:year|month|week|day|night|hour|minute|second|season|game|match)$", re.I)
 _PLURAL = re.compile(r"(?<![su])s$|^(?:people|men|women|children|police|staff)$", re.I)
