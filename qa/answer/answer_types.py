@@ -143,10 +143,11 @@ _PENCE = r"p\b"  # "950p a share", written onto its number ("3pm" is no sum: the
 _TIME_UNITS = r"hours?|hrs?|minutes?|mins?|seconds?|secs?"
 _TIME = (r"\b\d{1,2}(?::\d\d){1,2}(?:\.\d+)?(?:\s?[ap]m\b)?|\b\d{1,2}(?:\.\d\d)?\s?[ap]m\b|\b\d{4}\s(?:GMT|BST)\b|"
          rf"\b\d[\d.]*\s(?:{_TIME_UNITS})(?:\s\d[\d.]*\s(?:{_TIME_UNITS}))?\b")
-# Spans that can answer on their own: an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
+# Spans that can answer on their own: a time, an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
 # "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name).
 _AMOUNT = re.compile(
-    rf"(?=\d)(?:{_TIME})|(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
+    rf"(?=\d)(?:{_TIME})|"
+    r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
     rf"trillion|hundred)\b|-[a-z]+\b|{_PENCE})?(?:\s{_CURRENCY_AFTER})?|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
@@ -363,15 +364,13 @@ def _focus_terms(question: str) -> list[str]:
         if i == 0 and _PARTICIPLE.match(word) and len(words) > 1 and words[1].islower() \
                 and not _FOCUS_STOP.match(words[1]):
             continue
-        if _FOCUS_STOP.match(word):
-            break
-        if i + 2 < len(words) and _RATE.match(f"{words[i + 1]} {words[i + 2]}"):  # "workers *a year*": a noun
-            nouns.append(word)
-            break
-        if nouns and i + 1 < len(words) and _DETERMINER.match(words[i + 1]):
+        rate = i + 2 < len(words) and _RATE.match(f"{words[i + 1]} {words[i + 2]}")
+        if _FOCUS_STOP.match(word) or (nouns and not rate and i + 1 < len(words) and _DETERMINER.match(words[i + 1])):
             break
         if not (word[:1].isupper() or word[:1].isdigit() or _NUMBER.fullmatch(word)):
             nouns.append(word)
+        if rate:  # "how many foreign *workers* a year": the noun before a rate ends the phrase
+            break
     plurals = [word for word in nouns if _PLURAL.search(word)]
     head = (plurals or nouns or [None])[-1]
     return terms(head) if head else []
