@@ -144,7 +144,8 @@ _TIME_UNITS = r"hours?|hrs?|minutes?|mins?|seconds?|secs?"
 _TIME = (r"\b\d{1,2}(?::\d\d){1,2}(?:\.\d+)?(?:\s?[ap]m\b)?|\b\d{1,2}(?:\.\d\d)?\s?[ap]m\b|\b\d{4}\s(?:GMT|BST)\b|"
          rf"\b\d[\d.]*\s(?:{_TIME_UNITS})(?:\s\d[\d.]*\s(?:{_TIME_UNITS}))?\b")
 # Spans that can answer on their own: a time, an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
-# "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name).
+# "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name). Every form of a time starts with a
+# digit; the lookahead says so once, so that its four forms are not tried at every other character.
 _AMOUNT = re.compile(
     rf"(?=\d)(?:{_TIME})|"
     r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
