@@ -157,6 +157,17 @@ def test_follow_ups_are_read_with_the_conversation(client):
     assert "Raisi" in third["answer"]
 
 
+def test_a_follow_up_keeps_the_person_the_user_asked_about(client):
+    """The first answer quotes other officials by name; "he" is still the one the user asked about, two turns on."""
+    turns = ["What did Zarif say in Baku?", "Where else was he going?", "And who did he meet in Baku?"]
+    second = ask(client, turns[1], history=turns[:1])
+    assert second["read_as"] == "Where else was Zarif going?"
+    assert "Armenia" in second["answer"]
+    third = ask(client, turns[2], history=turns[:2])
+    assert third["read_as"] == "Who did Zarif meet in Baku?"
+    assert "Aliyev" in third["answer"]
+
+
 def test_llm_mode_without_a_model_falls_back_visibly(client):
     answer = client.predict("How long is the border between Iran and Azerbaijan?", [], 3, "llm", api_name="/ask")
     assert answer["mode"] == "extractive" and "700" in answer["answer"]

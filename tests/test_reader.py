@@ -125,6 +125,10 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("At what time does the ban take effect?", "The ban comes into effect from 0001 GMT on 18 February.", "0001 GMT"),
     ("What time is kick-off?", "Kick-off at the 50,000-seat stadium is at 3.30pm.", "3.30pm"),
     ("For how many hours did the channel show it?", "It ran for 171 hours from 20 March to 27 March.", "171 hours"),
+    # the unit asked for comes with its number
+    ("How long is the border?", "It restored 132 kilometers of borders shared with Iran.", "132 kilometers"),
+    ("How long a ban did he receive?", "He was banned for two months after the match.", "two months"),
+    ("How far did the ship sail?", "The ship sailed 19 nautical miles before the storm.", "19 nautical miles"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)
@@ -179,22 +183,42 @@ def test_a_price_question_is_refused_when_the_best_sentence_holds_no_sum():
         assert (probability == 0.0) == refused, text
 
 
-def _previous(short, quote):
+def _previous(short, quote, read_as=""):
     calls = []
 
     def answer():
         calls.append(1)
-        return short, quote
+        return short, quote, read_as
     return answer, calls
 
 
 def test_a_pronoun_is_the_person_the_previous_answer_was_about():
-    answer, calls = _previous(None, "Finance Minister Maria Lopez said the budget would balance by 2026.")
     history = ["Who presented the budget?"]
+    answer, calls = _previous(None, "Finance Minister Maria Lopez said the budget would balance by 2026.", history[0])
     assert follow_up.rewrite("When did she take office?", history, answer) == "When did Maria Lopez take office?"
     assert follow_up.rewrite("What did his party say?", ["Who leads the opposition?"],
-                             _previous("John Smith", "")[0]) == "What did John Smith's party say?"
+                             _previous("John Smith", "", "Who leads the opposition?")[0]) == \
+        "What did John Smith's party say?"
     assert calls == [1]
+
+
+def test_a_pronoun_is_the_person_the_previous_question_asked_about_before_others_the_answer_names():
+    quote = "Talks with President Ilham Aliyev and Deputy Prime Minister Shahin Mustafayev were fruitful, Zarif said."
+    answer, calls = _previous(None, quote, "What did Zarif say in Baku?")
+    assert follow_up.rewrite("Where was he going next?", ["What did Zarif say in Baku?"], answer) == \
+        "Where was Zarif going next?"
+    # in full where the quote names them so
+    answer, _ = _previous(None, "Foreign Minister Mohammad Javad Zarif arrived on Monday.", "When did Zarif arrive?")
+    assert follow_up.rewrite("And who did he meet?", ["When did Zarif arrive?"], answer) == \
+        "Who did Mohammad Javad Zarif meet?"
+    assert calls == [1]  # the previous answer is asked for once
+
+
+def test_the_previous_question_counts_as_it_was_read():
+    """A third turn's "he" finds the person the first question named, through the second turn's "he"."""
+    history = ["What did Zarif say in Baku?", "Where was he going next?"]
+    answer, _ = _previous("Armenia", "The tour will take him to Armenia and Georgia.", "Where was Zarif going next?")
+    assert follow_up.rewrite("Who did he meet there?", history, answer) == "Who did Zarif meet there?"
 
 
 def test_a_question_with_its_own_subject_stands_alone():
@@ -208,10 +232,17 @@ def test_a_question_with_its_own_subject_stands_alone():
 
 
 def test_a_short_elliptical_question_is_retrieved_with_the_previous_one():
-    answer, _ = _previous(None, "")
+    answer, _ = _previous(None, "", "Where was the summit held?")
     assert follow_up.rewrite("Which country stayed away?", ["Where was the summit held?"], answer) == \
         "Which country stayed away? (Where was the summit held?)"
     assert follow_up.rewrite("Which country stayed away?", [], answer) == "Which country stayed away?"
+    answer, _ = _previous(None, "", "What did Ebrahim Raisi say about Israel?")
+    assert follow_up.rewrite("And about the Caucasus?", ["What did he say about Israel?"], answer) == \
+        "About the Caucasus? (What did Ebrahim Raisi say about Israel?)"
+    # the previous question as it was read, with the one it leaned on, and no further back
+    answer, _ = _previous(None, "", "Were they released? (Which drivers were held? Where is the border?)")
+    assert follow_up.rewrite("Who said so?", ["...", "Were they released?"], answer) == \
+        "Who said so? (Were they released? Which drivers were held?)"
 
 
 def test_the_model_file_is_plain_json_with_the_features_the_code_computes():

@@ -178,9 +178,13 @@ def short_answer(asked: Asked, sentence: str, question: str,
         span = spans[0]
     elif not (spans and pick and (span := pick(spans))):
         return None
-    text = span.text
+    end = span.end
+    if asked.kind == "number" and asked.unit in _UNITS:  # "132" -> "132 kilometers": the unit asked for follows
+        unit = _UNITS[asked.unit].match(sentence, end)
+        end = re.compile(r"[\w/]*").match(sentence, unit.end()).end() if unit else end
+    text = sentence[span.start:end]
     if asked.kind == "number" and asked.focus:  # "12,500" -> "12,500 spectators" when the focus word follows
-        after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[span.end:])
+        after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[end:])
         if after and set(terms(after.group(1))) & set(asked.focus):
             words = after.group(1).split()
             last = next(i for i, w in enumerate(words) if set(terms(w)) & set(asked.focus))

@@ -287,10 +287,12 @@ class Engine:
             return condense_question([(earlier, "") for earlier in history], question, self.settings)
         return follow_up.rewrite(question, history, lambda: self._previous_answer(history))
 
-    def _previous_answer(self, history: list[str]) -> tuple[str | None, str]:
-        """The last question's short answer and first quoted sentence, answered again (it costs a few ms)."""
+    def _previous_answer(self, history: list[str]) -> tuple[str | None, str, str]:
+        """The last question's short answer, first quoted sentence and the question as it was read, answered again
+        (it costs a few ms)."""
         previous = self.ask(history[-1], history=history[:-1], mode="extractive")
-        return previous.short_answer, previous.citations[0].quote if previous.citations else ""
+        return (previous.short_answer, previous.citations[0].quote if previous.citations else "",
+                previous.read_as or history[-1])
 
     def _llm_answer(self, fallback: Answer, question: str, retrieved, on_token, on_restart, readings=()) -> Answer:
         """The language model's answer, each sentence checked against its sources; the extractive `fallback`, with a

@@ -2,15 +2,18 @@
 
 Two ways a question leans on the conversation:
 - a pronoun ("When did *he* visit Tehran?"): "he", "she", "him", "his" and "her" stand for the person the previous
-  answer was about: the name it answered with, else the person the previous question named, else the first full
-  name in the sentence it quoted; the question is rewritten with that name and shown as "Read as: ...";
-- an ellipsis ("Which country stayed away?", "What about Russia?"): a short question without a subject of its own is
-  retrieved together with the previous question's words.
+  answer was about: the name it answered with, else the person the previous question named (in full, or as the
+  subject of its verb: "What did *Zarif* say?"), else the first full name in the sentence it quoted; the question is
+  rewritten with that name and shown as "Read as: ...". The previous question is taken as it was read, so a third
+  "he" still finds the person the first question named;
+- an ellipsis ("Which country stayed away?", "What about Russia?", "And about the Caucasus?"): a short question
+  without a subject of its own is retrieved together with the previous question's words.
 A question that names its own subject ("And who is Azerbaijan's foreign minister?") stands alone, minus its "and".
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Callable
 
@@ -20,7 +23,7 @@ _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
 # A short question ("Which country stayed away?", "What about Russia?") or one that points back ("... that day?").
 _SHORT_QUESTION = re.compile(
-    r"^(what about|how about|which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b", re.I)
+    r"^(what about|how about|about|which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(it|its|they|them|their|there|that|this|those|these|the same|other)\b", re.I)
 SHORT_WORDS = 5
 # A person's full name: two or more capitalised words, with the particles names carry.
@@ -28,33 +31,56 @@ _FULL_NAME = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:(?:bin|al|de|van|von|der)\s
 _NOT_A_PERSON = re.compile(r"^(The|In|On|At|For|But|And|Earlier|Meanwhile|According)\b")
 
 
-def rewrite(question: str, history: list[str], previous_answer: Callable[[], tuple[str | None, str]]) -> str:
+def rewrite(question: str, history: list[str], previous_answer: Callable[[], tuple[str | None, str, str]]) -> str:
     """The question as it stands on its own. `previous_answer()` gives the previous question's (short answer, first
-    quoted sentence); it is only called when the question has a pronoun to resolve."""
+    quoted sentence, the question as it was read); it is only called when the question leans on the previous one."""
     if not history:
         return question
+    previous = functools.cache(previous_answer)  # answered again at most once
     own = _LEADING_CONJUNCTION.sub("", question)
+    own = own[:1].upper() + own[1:] if own != question else question
     if _PERSON_PRONOUN.search(own):
-        person = _person(*previous_answer(), history[-1])
+        person = _person(*previous())
         if person:
             return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
-    own = own[:1].upper() + own[1:] if own != question else question
     words = len(own.split())
     has_own_subject = len(names(own)) >= 1 and words >= 4
     leans = (words <= SHORT_WORDS and _SHORT_QUESTION.match(own)) or _POINTS_BACK.search(own)
     if has_own_subject or not leans or words > 14:
         return own
-    return f"{own} ({history[-1]})"
+    # The previous question as it was read and the one it leaned on, if any: "Who announced it? (Were they released?
+    # Which truck drivers were detained?)". Not further back: a long run of short questions would bury this one.
+    context = " ".join(q.strip() for q in _QUESTIONS.findall(previous()[2].replace("(", "").replace(")", ""))[:2])
+    return f"{own} ({context})"
+
+
+_QUESTIONS = re.compile(r"[^?]+\?|[^?]+$")
 
 
 def _person(short: str | None, quote: str, previous_question: str) -> str | None:
-    for text in (short or "", previous_question, quote):
-        for match in _FULL_NAME.finditer(text):
-            if not _NOT_A_PERSON.match(match.group(0)):
-                return _without_role(match.group(0))
-    # A single name the previous question gave ("Who did Bayramov meet?").
+    for text in (short or "", previous_question):
+        if person := _first_full_name(text):
+            return person
+    # The one the previous question asked about, though named once ("What did Zarif say in Baku?"): the subject of
+    # its verb, else its only name; in full where the quote names them so.
+    subject = _SUBJECT.match(previous_question)
     given = [w for w in names(previous_question) if w[1:].islower()]
-    return given[0] if len(given) == 1 else None
+    single = subject.group(1) if subject else given[0] if len(given) == 1 else None
+    if single:
+        return next((_without_role(m.group(0)) for m in _FULL_NAME.finditer(quote)
+                     if m.group(0).split()[-1] == single), single)
+    return _first_full_name(quote)
+
+
+def _first_full_name(text: str) -> str | None:
+    return next((_without_role(m.group(0)) for m in _FULL_NAME.finditer(text) if not _NOT_A_PERSON.match(m.group(0))),
+                None)
+
+
+# A name right after the question word and its auxiliary is the question's subject: "When did *Bayramov* visit",
+# "Where was *Zarif* going", "Why has *Smith* resigned".
+_SUBJECT = re.compile(r"^\W*(?i:what|when|where|why|how|who|whom)\s+(?i:did|does|do|was|is|were|are|has|have|had|"
+                      r"will|would|can|could)\s+([A-Z][a-z-]+)\b(?!['’]|\s+[A-Z])")
 
 
 _ROLE_WORD = re.compile(r"^(Minister|President|Secretary|Chancellor|Chairman|Chairwoman|Chief|Executive|Director|"
