@@ -90,6 +90,9 @@ from qa.types import Passage, Sentence
     ("What time did she run in the final?", "number", ("time",), "time"),
     ("At what time does the ban take effect?", "number", ("time",), "time"),
     ("How many times had the US blocked the bid?", "number", ("time",), None),
+    # how fast something grew is a rate of change, not a speed
+    ("How fast did China's industrial output grow in the year to October?", "number", (), "percent"),
+    ("How fast can the robot run?", "number", (), "speed"),
 ])
 def test_what_a_question_asks_for(question, kind, focus, unit):
     got = asked(question)
@@ -129,6 +132,13 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("How long is the border?", "It restored 132 kilometers of borders shared with Iran.", "132 kilometers"),
     ("How long a ban did he receive?", "He was banned for two months after the match.", "two months"),
     ("How far did the ship sail?", "The ship sailed 19 nautical miles before the storm.", "19 nautical miles"),
+    # a question that asks for several is answered by the list of them; a town and its county is no list
+    ("Which countries will the tour take him to?", "He left Baku on a tour that will take him to Armenia, Georgia, "
+     "Russia and Turkey as well.", "Armenia, Georgia, Russia and Turkey"),
+    ("Which two cities had busy office markets?", "Leasing was brisk in Washington DC, and New York City, it said.",
+     "Washington DC, and New York City"),
+    ("Which country will he visit?", "He will visit Armenia, Georgia and Russia.", None),
+    ("Which police stations held the suspects?", "They were held in Burnley, Lancashire, police said.", None),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)

@@ -173,6 +173,9 @@ def short_answer(asked: Asked, sentence: str, question: str,
     *spectators*"); else the one `pick` chooses among them, if any (the pair reader's reading of where the answer
     is: `reader.short_of`); else None. The span is an exact substring of the sentence."""
     spans = short_spans(asked, sentence, question)
+    listed = _lists(spans, sentence) if asked.several and _SHORT_KINDS.get(asked.kind or "") is _FULL_NAME else []
+    if len(listed) == 1:  # "which countries ...?": the one list of names there is
+        return listed[0].text
     if len(spans) == 1 and (_SHORT_KINDS[asked.kind] is not _FULL_NAME or
                             _beside_the_question(spans[0], sentence, question)):
         span = spans[0]
@@ -190,6 +193,24 @@ def short_answer(asked: Asked, sentence: str, question: str,
             last = next(i for i, w in enumerate(words) if set(terms(w)) & set(asked.focus))
             text += " " + " ".join(words[:last + 1])
     return text
+
+
+def _lists(spans: list[Span], sentence: str) -> list[Span]:
+    """The lists among the spans: two or more names joined by commas, "and" or "&" ("Armenia, Georgia, Russia and
+    Turkey"), each as one span. A list ends in "and" or "&": "Burnley, Lancashire" is one place."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    runs: list[list[Span]] = []
+    for span in ordered:
+        if runs and _LIST_JOIN.fullmatch(sentence, runs[-1][-1].end, span.start):
+            runs[-1].append(span)
+        else:
+            runs.append([span])
+    return [Span(run[0].start, run[-1].end, sentence[run[0].start:run[-1].end]) for run in runs
+            if len(run) > 1 and _LIST_END.search(sentence, run[-2].end, run[-1].end)]
+
+
+_LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s+")
+_LIST_END = re.compile(r"\band\b|&")
 
 
 def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
@@ -310,11 +331,15 @@ class Asked:
     kind: str | None
     focus: tuple[str, ...]
     unit: str | None = None  # a key of _UNITS, or "money": "how long is the border" wants a length in km or miles
+    several: bool = False  # it asks for more than one: "which *countries*", "which *two* bands"
 
 
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
 _MEASURES = [
-    ("percent", re.compile(r"\b(what|which) (percentage|proportion|share of)\b|\bhow many per ?cent\b", re.I)),
+    # "How fast did output grow?" asks for a rate of change, a percentage, not a speed
+    ("percent", re.compile(r"\b(what|which) (percentage|proportion|share of)\b|\bhow many per ?cent\b|\bhow fast\b[^?]*\b"
+                           r"(grow|grew|grown|rise|rose|risen|expand|expanded|increase|increased|fall|fell|fallen|"
+                           r"decline|declined|shrink|shrank|shrunk)\b", re.I)),
     ("speed", re.compile(r"\bhow fast\b|\bwhat (is |was )?(the |its |their )?(top |average |maximum )?speed\b", re.I)),
     ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
     ("time", re.compile(r"\b(what|which) (is |was |are |were )?(the )?times?\b", re.I)),
@@ -351,10 +376,15 @@ _CONTRACTED = re.compile(r"\b(what|who|where|when|which|why|how)['’](s|re)\b",
 def asked(question: str) -> Asked:
     question = _CONTRACTED.sub(lambda m: f"{m.group(1)} {'is' if m.group(2).lower() == 's' else 'are'}", question)
     unit = next((name for name, pattern in _MEASURES if pattern.search(question)), None)
-    return Asked(wanted(question), tuple(_focus_terms(question)), unit)
+    head = _focus_head(question)
+    several = bool(head and _PLURAL.search(head)) or bool(_A_FEW.search(question))
+    return Asked(wanted(question), tuple(terms(head)) if head else (), unit, several)
 
 
-def _focus_terms(question: str) -> list[str]:
+_A_FEW = re.compile(r"\b(?:which|what)\s+(?:two|three|four|five|six|both)\b", re.I)
+
+
+def _focus_head(question: str) -> str | None:
     """The head of the noun phrase after the question word: its last plural ("how many US broadband *lines* come
     through cable"), else its last word ("which Labour election *strategist* was"). The phrase ends at a function
     word, at a word ending in -ed or -ing (but for one right after the question word, before a common noun: "how many
@@ -362,7 +392,7 @@ def _focus_terms(question: str) -> list[str]:
     the award"), or after a word followed by a rate ("how much *gas* a year")."""
     match = _FOCUS_AFTER.search(question)
     if not match:
-        return []
+        return None
     words = re.findall(r"[\w'’-]+", match.group("rest"))[:5]
     nouns = []
     for i, word in enumerate(words):
@@ -377,8 +407,7 @@ def _focus_terms(question: str) -> list[str]:
         if rate:  # "how many foreign *workers* a year": the noun before a rate ends the phrase
             break
     plurals = [word for word in nouns if _PLURAL.search(word)]
-    head = (plurals or nouns or [None])[-1]
-    return terms(head) if head else []
+    return (plurals or nouns or [None])[-1]
 
 
 _DETERMINER = re.compile(r"^(?:the|a|an|his|her|its|their|this|that|these|those|our|my|your)$", re.I)
