@@ -180,6 +180,13 @@ def test_bad_questions_are_answered_with_a_reason(client):
     assert empty["refused"] and "empty" in empty["answer"]
     long = ask(client, "why " * 1000)
     assert long["refused"] and "too long" in long["answer"]
+    # nothing to search for, or nothing the articles hold: said so, not answered from whatever came back
+    bare = ask(client, "What is it?")
+    assert bare["refused"] and "no words to search" in bare["answer"] and bare["citations"] == []
+    mash = ask(client, "asdkjh qwe zxc")
+    assert mash["refused"] and "(asdkjh, qwe, zxc) is in any article" in mash["answer"]
+    typo = ask(client, "How long is the border between Iran and Azerbaijn?")  # a name one letter off is found
+    assert not typo["refused"] and "700" in typo["answer"]
 
 
 # Articles -----------------------------------------------------------------------------------------------------------

@@ -27,8 +27,10 @@ from qa.index import (
     ManifestEntry,
     Retrieved,
     Retriever,
+    Vocabulary,
     embedder_from_settings,
     server_errors,
+    terms,
 )
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
@@ -155,9 +157,7 @@ class Engine:
             except time_scope.DateRangeError as err:
                 problem = f"The date range cannot be used: {err}."
         if problem:
-            return Answer(question=question, text=problem, citations=[], refused=True, passages=[],
-                          mode="extractive", timings_ms={"retrieve": 0.0, "answer": 0.0, "total": 0.0},
-                          notes=[problem])
+            return _problem_answer(question, problem, started)
         if not self._manifest:
             if self.settings.server_mode:  # it may be half-way through another process's rebuild
                 raise EmptyIndexError(
@@ -171,6 +171,8 @@ class Engine:
         asked_for_llm = (mode or self.settings.answer_mode) == "llm"
         mode = resolve_mode(mode, self.settings)
         found = self.evidence(question, top_k=top_k, history=history, mode=mode, explicit=explicit)
+        if problem := search_problem(found.question, self.retriever.tables.vocabulary):
+            return _problem_answer(question, problem, started, read_as=found.question)
         retrieved, scope = found.retrieved, found.scope
         retrieved_at = time.perf_counter()
         model = reader.load_model()
@@ -366,6 +368,29 @@ def question_problem(question: str) -> str | None:
     if not re.search(r"\w", clean_question(question)):
         return "The question holds only markup (HTML tags or a script), no words to search the articles for."
     return None
+
+
+def search_problem(question: str, vocabulary: Vocabulary) -> str | None:
+    """What makes a question (as it stands on its own) one that the articles cannot be searched for: it has no
+    word beyond question words ("What?"), or none of its words, nor a spelling one letter away, is in any article
+    (a mistyped or foreign question, or a keyboard mash). Whatever retrieval returned for it would be an answer to
+    another question. None when it can be searched."""
+    searched = terms(question)
+    if not searched:
+        return "The question has no words to search the articles for, only question words: what should it be about?"
+    if not any(term in vocabulary.df or vocabulary.variants(term) for term in searched):
+        words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", question) if terms(w)))
+        return (f"None of the question's words ({', '.join(words)}) is in any article: check the spelling, or ask "
+                "in English about what the articles cover.")
+    return None
+
+
+def _problem_answer(question: str, problem: str, started: float, read_as: str | None = None) -> Answer:
+    """The answer to a question that cannot be asked or searched for: what is wrong with it, as a refusal."""
+    total = (time.perf_counter() - started) * 1000
+    return Answer(question=question, text=problem, citations=[], refused=True, passages=[], mode="extractive",
+                  timings_ms={"retrieve": total, "answer": 0.0, "total": total}, notes=[problem],
+                  read_as=read_as if read_as != question else None)
 
 
 def clean_question(question: str) -> str:
