@@ -249,6 +249,15 @@ def test_a_short_elliptical_question_is_retrieved_with_the_previous_one():
     answer, _ = _previous(None, "", "What did Ebrahim Raisi say about Israel?")
     assert follow_up.rewrite("And about the Caucasus?", ["What did he say about Israel?"], answer) == \
         "About the Caucasus? (What did Ebrahim Raisi say about Israel?)"
+    # "it" is what was asked about before, whatever place the question names; "and" before a short one leans too;
+    # a short question that names its own subject does not
+    answer, _ = _previous(None, "", "Which company makes the PSP?")
+    assert follow_up.rewrite("How much does it cost in the US?", ["Which company makes the PSP?"], answer) == \
+        "How much does it cost in the US? (Which company makes the PSP?)"
+    assert follow_up.rewrite("And in Japan?", ["Which company makes the PSP?"], answer) == \
+        "In Japan? (Which company makes the PSP?)"
+    assert follow_up.rewrite("Who bought Yuganskneftegaz?", ["How much did Yukos owe?"], answer) == \
+        "Who bought Yuganskneftegaz?"
     # the previous question as it was read, with the one it leaned on, and no further back
     answer, _ = _previous(None, "", "Were they released? (Which drivers were held? Where is the border?)")
     assert follow_up.rewrite("Who said so?", ["...", "Were they released?"], answer) == \

@@ -6,8 +6,9 @@ Two ways a question leans on the conversation:
   subject of its verb: "What did *Zarif* say?"), else the first full name in the sentence it quoted; the question is
   rewritten with that name and shown as "Read as: ...". The previous question is taken as it was read, so a third
   "he" still finds the person the first question named;
-- an ellipsis ("Which country stayed away?", "What about Russia?", "And about the Caucasus?"): a short question
-  without a subject of its own is retrieved together with the previous question's words.
+- an ellipsis ("Which country stayed away?", "What about Russia?", "And in Japan?"), or "it" or "they" for what was
+  asked about before ("How much does it cost in the US?"): such a question is retrieved together with the previous
+  question's words. A short question that names its own subject ("Who bought Yuganskneftegaz?") stands alone.
 A question that names its own subject ("And who is Azerbaijan's foreign minister?") stands alone, minus its "and".
 """
 
@@ -21,10 +22,13 @@ from qa.index import names
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
-# A short question ("Which country stayed away?", "What about Russia?") or one that points back ("... that day?").
-_SHORT_QUESTION = re.compile(
-    r"^(what about|how about|about|which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b", re.I)
-_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|there|that|this|those|these|the same|other)\b", re.I)
+# A short question ("Which country stayed away?", "And in Japan?") or one that points back ("... that day?").
+_SHORT_QUESTION = re.compile(r"^(which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b", re.I)
+_POINTS_BACK = re.compile(r"\b(there|that|this|those|these|the same|other)\b", re.I)
+# What leans on the previous question whatever else it names: "What about Russia?", "How much does *it* cost in
+# the US?" ("it" is the PSP asked about before, not the US).
+_ELLIPSIS = re.compile(r"^(what about|how about|about)\b", re.I)
+_THING_PRONOUN = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 SHORT_WORDS = 5
 # A person's full name: two or more capitalised words, with the particles names carry.
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:(?:bin|al|de|van|von|der)\s+)?[A-Z][\w'’-]+)+")
@@ -39,14 +43,18 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
     previous = functools.cache(previous_answer)  # answered again at most once
     own = _LEADING_CONJUNCTION.sub("", question)
     own = own[:1].upper() + own[1:] if own != question else question
-    if _PERSON_PRONOUN.search(own):
-        person = _person(*previous())
-        if person:
-            return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
+    if _PERSON_PRONOUN.search(own) and (person := _person(*previous())):
+        # The name stands in the question's words; the previous question's would only dilute them ("When will
+        # Gordon Brown deliver it?" finds its date alone, not with "what did he say about the budget").
+        return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
     words = len(own.split())
-    has_own_subject = len(names(own)) >= 1 and words >= 4
-    leans = (words <= SHORT_WORDS and _SHORT_QUESTION.match(own)) or _POINTS_BACK.search(own)
-    if has_own_subject or not leans or words > 14:
+    if _ELLIPSIS.match(own) or _THING_PRONOUN.search(own):
+        leans = True
+    else:  # a name of its own makes a question stand alone ("Who bought Yuganskneftegaz?"), but for one word
+        has_own_subject = len(names(own)) >= 1 and words >= 3
+        short = words <= SHORT_WORDS and (_SHORT_QUESTION.match(own) or own != question)  # "And in Japan?"
+        leans = not has_own_subject and bool(short or _POINTS_BACK.search(own))
+    if not leans or words > 14:
         return own
     # The previous question as it was read and the one it leaned on, if any: "Who announced it? (Were they released?
     # Which truck drivers were detained?)". Not further back: a long run of short questions would bury this one.
