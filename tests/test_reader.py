@@ -128,6 +128,8 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("At what time does the ban take effect?", "The ban comes into effect from 0001 GMT on 18 February.", "0001 GMT"),
     ("What time is kick-off?", "Kick-off at the 50,000-seat stadium is at 3.30pm.", "3.30pm"),
     ("For how many hours did the channel show it?", "It ran for 171 hours from 20 March to 27 March.", "171 hours"),
+    ("How many people use broadband in the UK?", "The UK has passed Germany in broadband users per 100 people.",
+     None),  # the base of a rate is no amount
     # the unit asked for comes with its number
     ("How long is the border?", "It restored 132 kilometers of borders shared with Iran.", "132 kilometers"),
     ("How long a ban did he receive?", "He was banned for two months after the match.", "two months"),

@@ -223,6 +223,7 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
         return []
     named = pattern is _FULL_NAME
     spans = [span for m in pattern.finditer(sentence) if not _in_brackets(sentence, m.start())
+             and not (kind == "number" and _RATE_BASE.search(sentence, 0, m.start()))
              and (span := _new_part(m, question, named))]
     if kind == "number" and asked.unit and len(spans) > 1:
         spans = [m for m in spans if counts_focus(m.text, asked)] or spans
@@ -273,6 +274,10 @@ def _beside_the_question(span: Span, sentence: str, question: str, reach: int = 
     around = [i for i, w in enumerate(words)
               if not span.start <= w.start() < span.end and set(terms(w.group(0))) & given]
     return not inside or not around or min(abs(a - i) for a in around for i in inside) <= reach
+
+
+# The base of a rate ("broadband users per *100 people*"), not an amount of anything.
+_RATE_BASE = re.compile(r"\b(?:per|out of)\s+$", re.I)
 
 
 def _in_brackets(text: str, at: int) -> bool:
