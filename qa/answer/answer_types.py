@@ -171,7 +171,9 @@ def short_answer(asked: Asked, sentence: str, question: str,
     """The span of `sentence` that answers a question asking for a number, date, person, place or name, when there
     is exactly one span of that kind the question does not already give (or one just before the focus word: "12,500
     *spectators*"); else the one `pick` chooses among them, if any (the pair reader's reading of where the answer
-    is: `reader.short_of`); else None. The span is an exact substring of the sentence."""
+    is: `reader.short_of`); else None. A question that asks for several names is answered by the one list of them
+    there is; a number, with the unit or the focus word that follows it. The span is an exact substring of the
+    sentence."""
     spans = short_spans(asked, sentence, question)
     listed = _lists(spans, sentence) if asked.several and _SHORT_KINDS.get(asked.kind or "") is _FULL_NAME else []
     if len(listed) == 1:  # "which countries ...?": the one list of names there is
@@ -184,7 +186,7 @@ def short_answer(asked: Asked, sentence: str, question: str,
     end = span.end
     if asked.kind == "number" and asked.unit in _UNITS:  # "132" -> "132 kilometers": the unit asked for follows
         unit = _UNITS[asked.unit].match(sentence, end)
-        end = re.compile(r"[\w/]*").match(sentence, unit.end()).end() if unit else end
+        end = _WORD_REST.match(sentence, unit.end()).end() if unit else end
     text = sentence[span.start:end]
     if asked.kind == "number" and asked.focus:  # "12,500" -> "12,500 spectators" when the focus word follows
         after = re.match(r"\s+([\w'’-]+(?:\s+[\w'’-]+){0,2})", sentence[end:])
@@ -209,6 +211,7 @@ def _lists(spans: list[Span], sentence: str) -> list[Span]:
             if len(run) > 1 and _LIST_END.search(sentence, run[-2].end, run[-1].end)]
 
 
+_WORD_REST = re.compile(r"[\w/]*")  # the rest of a unit's word: "kilomet" -> "kilometers", "km" -> "km/h"
 _LIST_JOIN = re.compile(r"\s*(?:,|,?\s+and|&)\s+")
 _LIST_END = re.compile(r"\band\b|&")
 

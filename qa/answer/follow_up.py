@@ -8,8 +8,9 @@ Two ways a question leans on the conversation:
   "he" still finds the person the first question named;
 - an ellipsis ("Which country stayed away?", "What about Russia?", "And in Japan?"), or "it" or "they" for what was
   asked about before ("How much does it cost in the US?"): such a question is retrieved together with the previous
-  question's words. A short question that names its own subject ("Who bought Yuganskneftegaz?") stands alone.
-A question that names its own subject ("And who is Azerbaijan's foreign minister?") stands alone, minus its "and".
+  question's words.
+A question that names its own subject ("Who bought Yuganskneftegaz?", "And who is Azerbaijan's foreign minister?")
+stands alone, minus its "and".
 """
 
 from __future__ import annotations
