@@ -124,6 +124,16 @@ def test_non_english_question_gets_an_answer_or_a_refusal(engine, bundled_articl
     answer.to_json()  # serialisable for the CLI and the app
 
 
+@pytest.mark.parametrize("question, words", [
+    ("asdkjh qwe zxc?", "asdkjh, qwe, zxc"),
+    ("اولین نشست ۳+۳ کجا برگزار شد؟", "اولین"),  # Persian: a script the index does not read
+])
+def test_a_question_with_no_word_the_articles_hold_says_so(engine, question, words):
+    answer = engine.ask(question)
+    assert answer.refused and answer.citations == [] and "is in any article" in answer.text
+    assert words in answer.text  # it names the words it looked for
+
+
 @pytest.mark.parametrize("question", [
     "<script>alert('x')</script> Where was the first 3+3 meeting held?",
     '"><img src=x onerror=alert(1)> Where was the first 3+3 meeting held?',

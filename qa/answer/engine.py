@@ -26,6 +26,7 @@ from qa.index import (
     EmptyIndexError,
     ManifestEntry,
     Retrieved,
+    STOPWORDS,
     Retriever,
     Vocabulary,
     embedder_from_settings,
@@ -376,10 +377,11 @@ def search_problem(question: str, vocabulary: Vocabulary) -> str | None:
     (a mistyped or foreign question, or a keyboard mash). Whatever retrieval returned for it would be an answer to
     another question. None when it can be searched."""
     searched = terms(question)
-    if not searched:
+    words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", question) if w.lower() not in STOPWORDS))
+    if not words:
         return "The question has no words to search the articles for, only question words: what should it be about?"
+    # No term at all: words in a script the index does not read (Persian, say)
     if not any(term in vocabulary.df or vocabulary.variants(term) for term in searched):
-        words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", question) if terms(w)))
         return (f"None of the question's words ({', '.join(words)}) is in any article: check the spelling, or ask "
                 "in English about what the articles cover.")
     return None
