@@ -295,6 +295,26 @@ def test_a_checked_llm_answer_cites_its_quote_in_every_file_that_carries_it(stub
     assert answer.text == f"{best.quote} [1][2]"
 
 
+def test_a_question_no_article_has_a_word_of_is_refused_without_asking_the_model(stub, tmp_path, bundled_articles):
+    """Nothing in the articles to write from: the model is not asked (it would answer from what it knows), the
+    refusal says why, and a streaming caller still receives the text."""
+    from qa.answer.engine import Engine
+    from qa.ingest import ingest
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "001.txt").write_bytes((bundled_articles / "001_225c9696b388be00.txt").read_bytes())
+    settings = Settings(articles_dir=folder, store_dir=tmp_path / "chroma", answer_mode="llm",
+                        openai_base_url=stub.base_url, openai_api_key=API_KEY, llm_model="stub-model")
+    ingest(settings)
+    stub.set("Quokkas won it [1].")
+    streamed = []
+    answer = Engine(settings).ask("Which quokka won the zebra derby?", on_token=streamed.append)
+    assert answer.refused and answer.citations == [] and stub.requests == []
+    assert any("(quokka, won, zebra, derby) is in any article" in note for note in answer.notes), answer.notes
+    assert "".join(streamed) == answer.text
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # The prompt and prompt injection
 

@@ -172,13 +172,18 @@ class Engine:
         asked_for_llm = (mode or self.settings.answer_mode) == "llm"
         mode = resolve_mode(mode, self.settings)
         found = self.evidence(question, top_k=top_k, history=history, mode=mode, explicit=explicit)
-        if problem := search_problem(found.question, self.retriever.tables.vocabulary):
-            return _problem_answer(question, problem, started, read_as=found.question)
+        words = searched_words(found.question)
+        if not words:
+            return _problem_answer(question, "The question has no words to search the articles for, only question "
+                                             "words: what should it be about?", started, read_as=found.question)
         retrieved, scope = found.retrieved, found.scope
         retrieved_at = time.perf_counter()
         model = reader.load_model()
         verdict = reader.read(found.candidates, found.asked, found.unknown_names, model,
                               reader.pair_scores_for(found.question, model))
+        nowhere = not in_any_article(found.question, self.retriever.tables.vocabulary)
+        if nowhere:  # whatever was retrieved answers another question: searched, and not there
+            verdict = reader.Verdict(verdict.ranked, [], 0.0, 1.0, True)
         probability = {id(r.candidate): r.p for r in verdict.ranked}
         readings, chosen, confidence = [], verdict.chosen, verdict.confidence
         short = reader.short_of(verdict, found.question, found.asked, model,
@@ -220,16 +225,20 @@ class Engine:
             short_answer=short,
             read_as=found.question if found.question != question else None,
         )
-        if verdict.refused and reader.unsaid_refuses(verdict.ranked, model):
+        if nowhere:
+            answer.notes.append(f"None of the question's words ({', '.join(words)}) is in any article: check the "
+                                "spelling, or ask about what the articles cover.")
+        elif verdict.refused and reader.unsaid_refuses(verdict.ranked, model):
             answer.notes.append(extractive.unsaid_note(verdict.ranked[0].candidate.names_unsaid))
         if scope:
             answer.notes.extend(time_scope.notes(scope, chosen, verdict.refused))
-        if mode == "llm":
+        written = mode == "llm" and not nowhere  # nowhere: nothing in the articles for a model to write from
+        if written:
             answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart, readings)
-        elif asked_for_llm:
+        elif asked_for_llm and mode != "llm":
             answer.notes.append(LLM_NOT_CONFIGURED)
         answer = copies.cite_copies(answer, retrieved.passages, self.describe)
-        if on_token and mode != "llm":
+        if on_token and not written:
             on_token(answer.text)
         done = time.perf_counter()
         answer.timings_ms = {
@@ -371,20 +380,17 @@ def question_problem(question: str) -> str | None:
     return None
 
 
-def search_problem(question: str, vocabulary: Vocabulary) -> str | None:
-    """What makes a question (as it stands on its own) one that the articles cannot be searched for: it has no
-    word beyond question words ("What?"), or none of its words, nor a spelling one letter away, is in any article
-    (a mistyped or foreign question, or a keyboard mash). Whatever retrieval returned for it would be an answer to
-    another question. None when it can be searched."""
-    searched = terms(question)
-    words = list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", question) if w.lower() not in STOPWORDS))
-    if not words:
-        return "The question has no words to search the articles for, only question words: what should it be about?"
-    # No term at all: words in a script the index does not read (Persian, say)
-    if not any(term in vocabulary.df or vocabulary.variants(term) for term in searched):
-        return (f"None of the question's words ({', '.join(words)}) is in any article: check the spelling, or ask "
-                "in English about what the articles cover.")
-    return None
+def searched_words(question: str) -> list[str]:
+    """The question's words beyond its question words and other stop words, each once: what it can be searched
+    for. None ("What?", "What is it?") is a question to ask again, not one to answer."""
+    return list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", question) if w.lower() not in STOPWORDS))
+
+
+def in_any_article(question: str, vocabulary: Vocabulary) -> bool:
+    """Whether any word of the question, or a spelling one letter away, is in an article. A keyboard mash, a
+    question in a script the index does not read (Persian, say: it has no terms at all) or one wholly about something
+    else is not: what retrieval returned for it would answer another question."""
+    return any(term in vocabulary.df or vocabulary.variants(term) for term in terms(question))
 
 
 def _problem_answer(question: str, problem: str, started: float, read_as: str | None = None) -> Answer:
