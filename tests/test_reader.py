@@ -140,6 +140,9 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Which two cities had busy office markets?", "Leasing was brisk in Washington DC, and New York City, it said.",
      "Washington DC, and New York City"),
     ("Which country will he visit?", "He will visit Armenia, Georgia and Russia.", None),
+    ("Which two counties did he visit?", "He went to Manchester, Liverpool, Leicester, Somerset and Dorset.", None),
+    ("Which three women won?", "Anastasia Myskina, Maria Sharapova and Svetlana Kuznetsova won.",
+     "Anastasia Myskina, Maria Sharapova and Svetlana Kuznetsova"),  # as many as the question asks for
     ("Which police stations held the suspects?", "They were held in Burnley, Lancashire, police said.", None),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):

@@ -175,7 +175,8 @@ def short_answer(asked: Asked, sentence: str, question: str,
     there is; a number, with the unit or the focus word that follows it. The span is an exact substring of the
     sentence."""
     spans = short_spans(asked, sentence, question)
-    listed = _lists(spans, sentence) if asked.several and _SHORT_KINDS.get(asked.kind or "") is _FULL_NAME else []
+    named = _SHORT_KINDS.get(asked.kind or "") is _FULL_NAME
+    listed = _lists(spans, sentence, _how_many(question)) if asked.several and named else []
     if len(listed) == 1:  # "which countries ...?": the one list of names there is
         return listed[0].text
     if len(spans) == 1 and (_SHORT_KINDS[asked.kind] is not _FULL_NAME or
@@ -197,9 +198,10 @@ def short_answer(asked: Asked, sentence: str, question: str,
     return text
 
 
-def _lists(spans: list[Span], sentence: str) -> list[Span]:
+def _lists(spans: list[Span], sentence: str, items: int | None = None) -> list[Span]:
     """The lists among the spans: two or more names joined by commas, "and" or "&" ("Armenia, Georgia, Russia and
-    Turkey"), each as one span. A list ends in "and" or "&": "Burnley, Lancashire" is one place."""
+    Turkey"), each as one span; of `items` names when the question says how many ("which *two* counties"). A list
+    ends in "and" or "&": "Burnley, Lancashire" is one place."""
     ordered = sorted(spans, key=lambda s: s.start)
     runs: list[list[Span]] = []
     for span in ordered:
@@ -208,7 +210,9 @@ def _lists(spans: list[Span], sentence: str) -> list[Span]:
         else:
             runs.append([span])
     return [Span(run[0].start, run[-1].end, sentence[run[0].start:run[-1].end]) for run in runs
-            if len(run) > 1 and _LIST_END.search(sentence, run[-2].end, run[-1].end)]
+            if len(run) > 1 and _LIST_END.search(sentence, run[-2].end, run[-1].end)
+            # a name span may hold an "and" of its own: "Supergrass and Idlewild" is one span of two names
+            and items in (None, sum(1 + len(_LIST_END.findall(s.text)) for s in run))]
 
 
 _WORD_REST = re.compile(r"[\w/]*")  # the rest of a unit's word: "kilomet" -> "kilometers", "km" -> "km/h"
@@ -389,7 +393,14 @@ def asked(question: str) -> Asked:
     return Asked(wanted(question), tuple(terms(head)) if head else (), unit, several)
 
 
-_A_FEW = re.compile(r"\b(?:which|what)\s+(?:two|three|four|five|six|both)\b", re.I)
+_A_FEW = re.compile(r"\b(?:which|what)\s+(?P<n>two|three|four|five|six|both)\b", re.I)
+_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+
+
+def _how_many(question: str) -> int | None:
+    """How many names the question asks for, when it says: "which *two* counties" -> 2."""
+    match = _A_FEW.search(question)
+    return _COUNTS[match.group("n").lower()] if match else None
 
 
 def _focus_head(question: str) -> str | None:
