@@ -179,8 +179,7 @@ def short_answer(asked: Asked, sentence: str, question: str,
     listed = _lists(spans, sentence, _how_many(question)) if asked.several and named else []
     if len(listed) == 1:  # "which countries ...?": the one list of names there is
         return listed[0].text
-    if len(spans) == 1 and (_SHORT_KINDS[asked.kind] is not _FULL_NAME or
-                            _beside_the_question(spans[0], sentence, question)):
+    if len(spans) == 1 and (not named or _beside_the_question(spans[0], sentence, question)):
         span = spans[0]
     elif not (spans and pick and (span := pick(spans))):
         return None
