@@ -176,7 +176,7 @@ def short_answer(asked: Asked, sentence: str, question: str,
     sentence."""
     spans = short_spans(asked, sentence, question)
     named = _SHORT_KINDS.get(asked.kind or "") is _FULL_NAME
-    listed = _lists(spans, sentence, _how_many(question)) if asked.several and named else []
+    listed = _lists(spans, sentence, asked.how_many) if asked.several and named else []
     if len(listed) == 1:  # "which countries ...?": the one list of names there is
         return listed[0].text
     if len(spans) == 1 and (not named or _beside_the_question(spans[0], sentence, question)):
@@ -343,6 +343,7 @@ class Asked:
     focus: tuple[str, ...]
     unit: str | None = None  # a key of _UNITS, or "money": "how long is the border" wants a length in km or miles
     several: bool = False  # it asks for more than one: "which *countries*", "which *two* bands"
+    how_many: int | None = None  # how many, when it says: "which *two* counties" -> 2
 
 
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
@@ -388,18 +389,14 @@ def asked(question: str) -> Asked:
     question = _CONTRACTED.sub(lambda m: f"{m.group(1)} {'is' if m.group(2).lower() == 's' else 'are'}", question)
     unit = next((name for name, pattern in _MEASURES if pattern.search(question)), None)
     head = _focus_head(question)
-    several = bool(head and _PLURAL.search(head)) or bool(_A_FEW.search(question))
-    return Asked(wanted(question), tuple(terms(head)) if head else (), unit, several)
+    count = _A_FEW.search(question)
+    how_many = _COUNTS[count.group("n").lower()] if count else None
+    several = bool(head and _PLURAL.search(head)) or how_many is not None
+    return Asked(wanted(question), tuple(terms(head)) if head else (), unit, several, how_many)
 
 
 _A_FEW = re.compile(r"\b(?:which|what)\s+(?P<n>two|three|four|five|six|both)\b", re.I)
 _COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-
-
-def _how_many(question: str) -> int | None:
-    """How many names the question asks for, when it says: "which *two* counties" -> 2."""
-    match = _A_FEW.search(question)
-    return _COUNTS[match.group("n").lower()] if match else None
 
 
 def _focus_head(question: str) -> str | None:
