@@ -134,6 +134,23 @@ def test_a_question_with_no_word_the_articles_hold_says_so(engine, question, wor
     assert any("is in any article" in note and words in note for note in answer.notes)  # the words it looked for
 
 
+@pytest.mark.parametrize("question, read_as, quoted", [
+    ("How long is the bordr between Iran and Azerbaijan?", "How long is the border between Iran and Azerbaijan?",
+     "700-kilometer border"),
+    ("Who is the forign minister of Azerbaijan?", "Who is the foreign minister of Azerbaijan?", "Jeyhun Bayramov"),
+])
+def test_a_misspelt_word_is_read_as_the_articles_word(engine, question, read_as, quoted):
+    answer = engine.ask(question)
+    assert answer.read_as == read_as  # shown under the answer, so the user sees what was searched
+    assert not answer.refused and quoted in answer.text
+
+
+def test_a_word_the_articles_hold_is_never_corrected(engine):
+    """"Raisi" is in the articles and in no English dictionary: it is a name, not a misspelling of "raise"."""
+    answer = engine.ask("what did raisi say about israel")
+    assert answer.read_as is None and not answer.refused
+
+
 @pytest.mark.parametrize("question", [
     "<script>alert('x')</script> Where was the first 3+3 meeting held?",
     '"><img src=x onerror=alert(1)> Where was the first 3+3 meeting held?',

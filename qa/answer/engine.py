@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from qa.answer import copies, extractive, follow_up, reader
+from qa.answer import copies, extractive, follow_up, reader, spelling
 from qa.answer.answer_types import Asked, asked
 from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
@@ -251,7 +251,8 @@ class Engine:
     def evidence(self, question: str, *, top_k: int | None = None, history: list[str] | None = None,
                  mode: str = "extractive", explicit: DateRange | None = None) -> Evidence:
         """What the reader weighs for a (clean) question: the passages retrieved and every sentence's signals."""
-        standalone = self._standalone(question, history or [], mode)
+        vocabulary = self.retriever.tables.vocabulary
+        standalone = self._standalone(spelling.corrected(question, vocabulary), history or [], mode)
         scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
         top_k = top_k or self.settings.top_k
         asked_for = asked(standalone)
@@ -271,8 +272,8 @@ class Engine:
         named = extractive.cased_as_in(standalone, [scored.passage for scored in retrieved.passages])
         if named != standalone:
             asked_for = asked(named)
-        found = extractive.candidates(named, asked_for, retrieved, retrieved.sentence_vectors,
-                                      self.retriever.tables.vocabulary, self.published, self.retriever.article_terms)
+        found = extractive.candidates(named, asked_for, retrieved, retrieved.sentence_vectors, vocabulary,
+                                      self.published, self.retriever.article_terms)
         if scope:
             found = time_scope.mark(found, scope, self.published)
         # A name counts as known when any passage read mentions it, also one that the date range ranked out.
