@@ -75,6 +75,15 @@ from qa.types import Passage, Sentence
     ("What fine did the regulator impose on the bank?", "name", ("fine",), "money"),
     ("What was the budget for the film?", None, ("budget",), "money"),
     ("Which budget airline cut its fares?", "name", ("airlin",), None),
+    # ... and one that only mentions a sum asks for its own focus
+    ("Which Indonesian minister said the first quarter was the best time to raise fuel prices?", "person", ("minist",),
+     None),
+    ("Which firm paid the highest price?", "person", ("firm",), None),
+    # "how long" is a length for a thing that has one, else a duration
+    ("How long is the border between the two countries?", "number", (), "length"),
+    ("How long was the jail term he served in 2004?", "number", (), "duration"),
+    ("How long is the contract the manager has signed?", "number", (), "duration"),
+    ("How long will the talks last?", "number", (), "duration"),
     # number words are not the focus, however they are spelt
     ("How many dozen eggs were sold?", "number", ("egg",), None),
     # a participle right after the question word qualifies the noun; after a name or the noun it is a verb
@@ -144,6 +153,11 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Which three women won?", "Anastasia Myskina, Maria Sharapova and Svetlana Kuznetsova won.",
      "Anastasia Myskina, Maria Sharapova and Svetlana Kuznetsova"),  # as many as the question asks for
     ("Which police stations held the suspects?", "They were held in Burnley, Lancashire, police said.", None),
+    # a name the question says, spelt otherwise, is not the answer ("Venice" is not "Fenice", though)
+    ("Which constituency does Labour MP Diane Abbott represent?", "Labour MP Diane Abbot said so on Monday.",
+     None),
+    ("Where did the conductor of La Fenice die?", "The conductor died in Venice, his family said.", "Venice"),
+    ("How long was the jail term he served?", "He served a 10-month jail term in 2004.", "10-month"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)

@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable
 
-from qa.index import DEMONYMS, terms
+from qa.index import DEMONYMS, one_edit, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
 _WANTS = [
@@ -262,11 +262,18 @@ def _new_part(match: re.Match, question: str, named: bool) -> Span | None:
     text = match.string[start:end]
     trimmed = re.sub(r"(['’]s|\.)$", "", text) if named else text.rstrip(".,")
     end -= len(text) - len(trimmed)
-    if not terms(trimmed) or set(terms(trimmed)) <= given or trimmed.lower() in _SPAN_NOISE:
+    if not terms(trimmed) or _asked_already(terms(trimmed), given) or trimmed.lower() in _SPAN_NOISE:
         return None
     if named and " " not in trimmed and trimmed.lower() in _NOT_NAMES:
         return None
     return Span(start, end, trimmed)
+
+
+def _asked_already(span_terms: list[str], given: set[str]) -> bool:
+    """Whether the question says every word of a span, also in another spelling ("Diane Abbott" asks about the
+    "Abbot" of a sentence that misspells her: that is not the answer). A misspelling keeps the first letter: "Venice"
+    is not "Fenice"."""
+    return all(t in given or len(t) >= 5 and any(t[0] == g[0] and one_edit(t, g) for g in given) for t in span_terms)
 
 
 def _beside_the_question(span: Span, sentence: str, question: str, reach: int = 3) -> bool:
@@ -353,17 +360,22 @@ _MEASURES = [
                            r"(grow|grew|grown|rise|rose|risen|expand|expanded|increase|increased|fall|fell|fallen|"
                            r"decline|declined|shrink|shrank|shrunk)\b", re.I)),
     ("speed", re.compile(r"\bhow fast\b|\bwhat (is |was )?(the |its |their )?(top |average |maximum )?speed\b", re.I)),
-    ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
+    # "how long is the border?", not "how long was the jail term?" nor "how long will the talks last?"
+    ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b[^?]*\b(border|frontier|line|railway|railroad|road|"
+                          r"motorway|highway|pipeline|river|bridge|tunnel|wall|fence|coast|coastline|runway|track|"
+                          r"route|canal|corridor|cable|queue|stretch)s?\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
     ("time", re.compile(r"\b(what|which) (is |was |are |were )?(the )?times?\b", re.I)),
     ("duration", re.compile(r"\bhow long\b", re.I)),
     ("age", re.compile(r"\bhow old\b", re.I)),
-    # A price, a fee, a sum paid or raised: "how much did X pay for Y" wants an amount of money, not any number.
+    # A sum paid or raised: "how much did X pay for Y" wants an amount of money, not any number.
     ("money", re.compile(r"\bhow much\b(?:\s+money\b|[^?]*\b(?:pay|paid|cost|costs|spend|spent|sell|sold|raise|raised|"
                          r"earn|earned|worth|charge|charged|fine|fined|bid|offer|offered|invest|invested|donate|donated|"
-                         r"owe|owed|borrow|borrowed|bill|billed)\b)|\b(?:what|which)\b[^?]*\b(?:price|fee|fine|salary|"
-                         # the noun heads its phrase: "which budget airline" asks for an airline, not a sum
-                         rf"wage|budget|sum)s?\b(?!\s+(?!(?:{_PHRASE_END})\b)[a-z])", re.I)),
+                         r"owe|owed|borrow|borrowed|bill|billed)\b)", re.I)),
 ]
+# ... and so does a question whose focus is a sum ("what *price* per share", "what was the transfer *fee*"); not one
+# that only mentions one ("which minister said ... raise fuel *prices*", "which *firm* paid the highest price"), nor
+# one where the word qualifies its focus ("which budget *airline*").
+_SUM_FOCUS = re.compile(r"^(?:price|fee|fine|salary|salaries|wage|budget|sum)s?$", re.I)
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
                     rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}|\d[\d,.]*{_PENCE}", re.I)
 # The unit after a number, read from the number's end: "700-kilometer", "19 nautical miles", "1.35km/h".
@@ -389,6 +401,8 @@ def asked(question: str) -> Asked:
     question = _CONTRACTED.sub(lambda m: f"{m.group(1)} {'is' if m.group(2).lower() == 's' else 'are'}", question)
     unit = next((name for name, pattern in _MEASURES if pattern.search(question)), None)
     head = _focus_head(question)
+    if unit is None and head and _SUM_FOCUS.match(head):
+        unit = "money"
     count = _A_FEW.search(question)
     how_many = _COUNTS[count.group("n").lower()] if count else None
     several = bool(head and _PLURAL.search(head)) or how_many is not None

@@ -12,7 +12,8 @@ Exports: `Retriever`, `Retrieved`, `Collections`, `ManifestEntry`, `StoreError`,
 `server_errors`, `close_client`, `drop_index`, `move_aside`, `sentences_to_json`, `Control`, `ServerLock`, `LockBusy`,
 `LockLost`, `Embedder`, `MiniLMEmbedder`, `EmbeddingPool`,
 `workers_wanted`, `get_embedder`, `embedder_from_settings`, `LlamaIndexEmbedding`, `MAX_TOKENS`, `TOKENIZER_PATH`,
-`Vocabulary`, `terms`, `names`, `name_runs`, `STOPWORDS`, `DEMONYMS`, `DAY_KEY`, `day_number`, `DocFilter`.
+`Vocabulary`, `terms`, `one_edit`, `names`, `name_runs`, `STOPWORDS`, `DEMONYMS`, `DAY_KEY`, `day_number`,
+`DocFilter`.
 """
 
 from qa._lazy import exports
@@ -29,7 +30,7 @@ __getattr__, __dir__ = exports(__name__, {
     "embedder_from_settings": "embedding", "MAX_TOKENS": "embedding", "TOKENIZER_PATH": "embedding",
     "EmbeddingPool": "embedding_pool", "workers_wanted": "embedding_pool",
     "LlamaIndexEmbedding": "llamaindex_embedding",
-    "Vocabulary": "lexical", "terms": "lexical", "names": "lexical", "name_runs": "lexical", "STOPWORDS": "lexical",
+    "Vocabulary": "lexical", "terms": "lexical", "one_edit": "lexical", "names": "lexical", "name_runs": "lexical", "STOPWORDS": "lexical",
     "DEMONYMS": "lexical",
 })
 __all__ = __dir__()

@@ -100,14 +100,14 @@ class Vocabulary:
         for key in _deletions(term) | {term}:
             found |= self._neighbours.get(key, set())
         found.discard(term)
-        return {word for word in found if _one_edit(word, term)}
+        return {word for word in found if one_edit(word, term)}
 
 
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-def _one_edit(a: str, b: str) -> bool:
+def one_edit(a: str, b: str) -> bool:
     """Whether a and b differ by exactly one inserted, deleted or changed letter (shared deletions allow two)."""
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b)) == 1
