@@ -1,6 +1,6 @@
 """`ask()`: the one code path from a question to an `Answer`, shared by the CLI, the Gradio app and the evaluation.
 
-question -> (follow-up context) -> hybrid retrieval -> extractive answer, or the LLM's answer checked against the
+question -> (misspelt words, follow-up context) -> hybrid retrieval -> extractive answer, or the LLM's answer checked against the
 same evidence, falling back to the extractive one with a visible note when the LLM cannot be used.
 """
 
