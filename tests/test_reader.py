@@ -158,6 +158,7 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
      None),
     ("Where did the conductor of La Fenice die?", "The conductor died in Venice, his family said.", "Venice"),
     ("How long was the jail term he served?", "He served a 10-month jail term in 2004.", "10-month"),
+    ("How much did fans pay to watch it?", "Fans had to pay five pounds for a ticket.", "five pounds"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)
@@ -191,6 +192,17 @@ def test_a_sum_of_money_is_what_a_price_question_counts():
     assert counts_focus("It was sold for £600m last year.", price)
     assert counts_focus("The deal is worth 5m euros.", price)
     assert not counts_focus("The bank bought the insurer in 2004 after 3 months of talks.", price)
+    assert counts_focus("Fans will have to pay five pounds for a ticket.", price)  # a sum in words
+    assert not counts_focus("Five fans paid for a ticket.", price)
+
+
+def test_an_age_counts_written_without_its_unit():
+    age = asked("How old is the candidate?")
+    assert counts_focus("John Houston, 54, was due to stand in the seat.", age)  # in apposition
+    assert counts_focus("The singer, aged 31, said so.", age)
+    assert counts_focus("I was 18 when she was conceived.", age)
+    assert counts_focus("He is 40 years old.", age)
+    assert not counts_focus("He won 54 seats in 2004.", age)
 
 
 def _candidate(text: str, **signals) -> Candidate:

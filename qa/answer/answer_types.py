@@ -120,6 +120,8 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
     long is the border")."""
     if asked.unit == "money":
         return bool(_MONEY.search(sentence))
+    if asked.unit == "age" and _BARE_AGE.search(sentence):
+        return True
     if asked.unit:
         for number in re.finditer(r"\d[\d,.]*", sentence):
             # the unit right after the number, or after one word that qualifies it ("19 nautical miles")
@@ -135,6 +137,9 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
     return False
 
 
+_NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty)"
+# An age is often written without its unit: "John Houston, 54, was ...", "aged 54", "I was 18 when ..."
+_BARE_AGE = re.compile(r"\b(?:aged|age of)\s\d{1,3}\b|,\s\d{1,3},|\b(?:was|is|turned|turns)\s\d{1,3}(?=\s+when\b|[.;])", re.I)
 # Currencies written after their amount ("19,800 yen", "500m euros"): of a span (`_AMOUNT`) and of a sum (`_MONEY`)
 _CURRENCY_AFTER = r"(?:dollars|pounds|euros|yen|yuan|rupees|francs|manats|rials|pence|cents)\b"
 _PENCE = r"p\b"  # "950p a share", written onto its number ("3pm" is no sum: the p must end the word)
@@ -150,8 +155,8 @@ _AMOUNT = re.compile(
     rf"(?=\d)(?:{_TIME})|"
     r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
     rf"trillion|hundred)\b|-[a-z]+\b|{_PENCE})?(?:\s{_CURRENCY_AFTER})?|"
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?", re.I)
+    rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?"
+    rf"(?:\s{_CURRENCY_AFTER})?", re.I)
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
 _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
 SHORT_KINDS = tuple(_SHORT_KINDS)  # the kinds a short answer can be given for
@@ -377,7 +382,9 @@ _MEASURES = [
 # one where the word qualifies its focus ("which budget *airline*").
 _SUM_FOCUS = re.compile(r"^(?:price|fee|fine|salary|salaries|wage|budget|sum)s?$", re.I)
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
-                    rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}|\d[\d,.]*{_PENCE}", re.I)
+                    rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}|\d[\d,.]*{_PENCE}|"
+                    # a sum in words: "five pounds", "two million dollars"
+                    rf"\b{_NUMBER_WORD}\s(?:(?:hundred|thousand|million|billion)\s)?{_CURRENCY_AFTER}", re.I)
 # The unit after a number, read from the number's end: "700-kilometer", "19 nautical miles", "1.35km/h".
 _UNIT_START = r"(?:-|\s?(?:[a-z]+\s)?)"
 _UNITS = {
