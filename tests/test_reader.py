@@ -159,6 +159,11 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Where did the conductor of La Fenice die?", "The conductor died in Venice, his family said.", "Venice"),
     ("How long was the jail term he served?", "He served a 10-month jail term in 2004.", "10-month"),
     ("How much did fans pay to watch it?", "Fans had to pay five pounds for a ticket.", "five pounds"),
+    # a person is named without the role written before the name
+    ("Which judge ruled that Apple could see the records?", "In a ruling by Santa Clara County Superior Court Judge "
+     "James Kleinberg, Apple can see the records.", "James Kleinberg"),
+    ("Who leads the Refugee Council?", "Refugee Council Chief Executive Maeve Sherlock called it dangerous.",
+     "Maeve Sherlock"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)

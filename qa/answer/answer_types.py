@@ -246,7 +246,28 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
         spans = [m for m in spans if not (m.start == 0 and " " not in m.text)]
     if kind == "person" and len(spans) > 1:  # a person is named in full; one capitalised word is more often a place
         spans = [m for m in spans if " " in m.text] or spans
+    if kind == "person" or set(focus) & _ROLE_TERMS:  # "who ...?", "which *judge* ...?"
+        given = _terms_of(question)
+        spans = [name for m in spans if not _asked_already(terms((name := _after_role(m)).text), given)]
     return spans
+
+
+# A role written before a name, as news writes them: "Santa Clara County Superior Court *Judge* James Kleinberg"
+_ROLES = ("President", "Minister", "Secretary", "Chairman", "Chairwoman", "Chair", "Chief", "Director", "Ambassador",
+          "Judge", "Justice", "Chancellor", "Governor", "Senator", "Mayor", "Speaker", "Commissioner", "Coach", "Manager",
+          "Captain", "Editor", "Professor", "Executive", "Officer", "Spokesman", "Spokeswoman", "Leader")
+_ROLE = re.compile(rf"\b(?:{'|'.join(_ROLES)})\s+(?=[A-Z])")
+_ROLE_TERMS = frozenset(terms(" ".join(_ROLES)))  # a question's focus that asks for a person: "which *judge* ...?"
+
+
+def _after_role(span: Span) -> Span:
+    """A person's span from the name after the last role it holds: "James Kleinberg", "Tony Blair" (not "Prime
+    Minister Tony Blair")."""
+    roles = list(_ROLE.finditer(span.text))
+    if not roles:
+        return span
+    cut = roles[-1].end()
+    return Span(span.start + cut, span.end, span.text[cut:])
 
 
 _NOT_NAMES = set(DEMONYMS) | set(MONTHS) | set(WEEKDAYS)  # capitalised, but not the name of who or where
