@@ -84,6 +84,10 @@ from qa.types import Passage, Sentence
     ("How long was the jail term he served in 2004?", "number", (), "duration"),
     ("How long is the contract the manager has signed?", "number", (), "duration"),
     ("How long will the talks last?", "number", (), "duration"),
+    # a score is a number ("18-17"); a score a magazine gave is not what is asked
+    ("By what score did France beat England?", "number", ("score",), "score"),
+    ("What was the final score?", "number", ("score",), "score"),
+    ("Which magazine gave the game a perfect score?", "name", ("magazin",), None),
     # number words are not the focus, however they are spelt
     ("How many dozen eggs were sold?", "number", ("egg",), None),
     # a participle right after the question word qualifies the noun; after a name or the noun it is a verb
@@ -159,6 +163,11 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Where did the conductor of La Fenice die?", "The conductor died in Venice, his family said.", "Venice"),
     ("How long was the jail term he served?", "He served a 10-month jail term in 2004.", "10-month"),
     ("How much did fans pay to watch it?", "Fans had to pay five pounds for a ticket.", "five pounds"),
+    # a score, or the scores of a match's sets; no other number answers "by what score"
+    ("By what score did France beat England?", "France beat England 18-17 on Saturday.", "18-17"),
+    ("By what score did Henman beat Nalbandian?", "Henman won 6-1 7-5 in his 2nd match.", "6-1 7-5"),
+    ("By what score did Wales beat Italy?", "Italy hit back in the 11th minute.", None),
+    ("By how much will earnings grow?", "It expects earnings to grow by 20-25% this year.", "20-25%"),  # a range
     # a person is named without the role written before the name
     ("Which judge ruled that Apple could see the records?", "In a ruling by Santa Clara County Superior Court Judge "
      "James Kleinberg, Apple can see the records.", "James Kleinberg"),

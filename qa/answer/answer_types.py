@@ -15,10 +15,12 @@ from typing import Callable
 from qa.index import DEMONYMS, one_edit, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
+# "By what score did France beat England?", "What was the final score?": a number, answered "18-17"
+_SCORE_ASKED = r"by what (score|margin)|what (is |was |were )?(the )?((final|half-time|full-time|\w+-set) )?score(line)?s?"
 _WANTS = [
     # "What time ...?" asks for a clock or a race time ("3pm", "0001 GMT", "2:15:25"): a number, not a date.
     ("date", re.compile(r"\b(when|what (date|day|year|month)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
-    ("number", re.compile(r"\b(how (many|much|long|far|big|large|old|often|fast|tall|high|deep|wide|heavy)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure|times?)|by how much)\b", re.I)),
+    ("number", re.compile(rf"\b(how (many|much|long|far|big|large|old|often|fast|tall|high|deep|wide|heavy)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure|times?)|by how much|{_SCORE_ASKED})\b", re.I)),
     ("person", re.compile(r"\b(who|whom|whose|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
     ("place", re.compile(r"\b(where|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
     ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
@@ -148,11 +150,13 @@ _PENCE = r"p\b"  # "950p a share", written onto its number ("3pm" is no sum: the
 _TIME_UNITS = r"hours?|hrs?|minutes?|mins?|seconds?|secs?"
 _TIME = (r"\b\d{1,2}(?::\d\d){1,2}(?:\.\d+)?(?:\s?[ap]m\b)?|\b\d{1,2}(?:\.\d\d)?\s?[ap]m\b|\b\d{4}\s(?:GMT|BST)\b|"
          rf"\b\d[\d.]*\s(?:{_TIME_UNITS})(?:\s\d[\d.]*\s(?:{_TIME_UNITS}))?\b")
+# A score, or the scores of a match's sets: "18-17", "1-6 6-3 6-4 6-4"; or a range ("20-25%")
+_SCORE = r"\b\d{1,3}[-–]\d{1,3}(?:,?\s\d{1,2}[-–]\d{1,2})*\b(?![-–]\d)%?"
 # Spans that can answer on their own: a time, an amount with its currency and scale ("dollars 1.13bn", "£600m", "76%",
 # "19,800 yen", "12,500 spectators"), a date, a run of capitalised words (a name). Every form of a time starts with a
 # digit; the lookahead says so once, so that its four forms are not tried at every other character.
 _AMOUNT = re.compile(
-    rf"(?=\d)(?:{_TIME})|"
+    rf"(?=\d)(?:{_TIME})|{_SCORE}|"
     r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
     rf"trillion|hundred)\b|-[a-z]+\b|{_PENCE})?(?:\s{_CURRENCY_AFTER})?|"
     rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?"
@@ -236,7 +240,9 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
     spans = [span for m in pattern.finditer(sentence) if not _in_brackets(sentence, m.start())
              and not (kind == "number" and _RATE_BASE.search(sentence, 0, m.start()))
              and (span := _new_part(m, question, named))]
-    if kind == "number" and asked.unit and len(spans) > 1:
+    if kind == "number" and asked.unit == "score":  # only a score answers "by what score" (not "the 11th minute")
+        spans = [m for m in spans if counts_focus(m.text, asked)]
+    elif kind == "number" and asked.unit and len(spans) > 1:
         spans = [m for m in spans if counts_focus(m.text, asked)] or spans
     if kind == "number" and focus and len(spans) > 1:
         # the focus just after the span, or its last word ("171 *hours*", a time read with its unit)
@@ -381,6 +387,7 @@ class Asked:
 
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
 _MEASURES = [
+    ("score", re.compile(rf"\b(?:{_SCORE_ASKED})\b", re.I)),
     # "How fast did output grow?" asks for a rate of change, a percentage, not a speed
     ("percent", re.compile(r"\b(what|which) (percentage|proportion|share of)\b|\bhow many per ?cent\b|\bhow fast\b[^?]*\b"
                            r"(grow|grew|grown|rise|rose|risen|expand|expanded|increase|increased|fall|fell|fallen|"
@@ -414,6 +421,7 @@ _UNITS = {
     "speed": re.compile(_UNIT_START + r"(km/h|kph\b|mph\b|miles? (an|per) hour|kilomet\w+ (an|per) hour|knots?\b)",
                         re.I),
     "percent": re.compile(_UNIT_START + r"(%|per ?cent\b)", re.I),
+    "score": re.compile(r"[-–]\d"),
     "duration": re.compile(_UNIT_START + r"(second|minute|hour|day|week|month|year|decade|centur)", re.I),
     "age": re.compile(_UNIT_START + r"(year|-year-old)", re.I),
     # a clock time or a race time, read from its first number: "3pm", "0001 GMT", "2:15:25", "9.87 seconds"
