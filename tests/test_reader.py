@@ -168,6 +168,10 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("By what score did Henman beat Nalbandian?", "Henman won 6-1 7-5 in his 2nd match.", "6-1 7-5"),
     ("By what score did Wales beat Italy?", "Italy hit back in the 11th minute.", None),
     ("By how much will earnings grow?", "It expects earnings to grow by 20-25% this year.", "20-25%"),  # a range
+    # only a number in the unit asked for answers one that asks for a unit
+    ("How long did the final last?", "Ljubicic stretched him for five sets.", None),
+    ("How much did he give to the party?", "The party won a majority of 167 in 2001.", None),
+    ("How much will Britain spend?", "We will need to spend several hundred million pounds.", "hundred million pounds"),
     # a person is named without the role written before the name
     ("Which judge ruled that Apple could see the records?", "In a ruling by Santa Clara County Superior Court Judge "
      "James Kleinberg, Apple can see the records.", "James Kleinberg"),

@@ -125,7 +125,7 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
     if asked.unit == "age" and _BARE_AGE.search(sentence):
         return True
     if asked.unit:
-        for number in re.finditer(r"\d[\d,.]*", sentence):
+        for number in re.finditer(rf"\d[\d,.]*|\b{_NUMBER_WORD}\b", sentence, re.I):
             # the unit right after the number, or after one word that qualifies it ("19 nautical miles")
             if _UNITS[asked.unit].match(sentence, number.end()):
                 return True
@@ -240,10 +240,12 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
     spans = [span for m in pattern.finditer(sentence) if not _in_brackets(sentence, m.start())
              and not (kind == "number" and _RATE_BASE.search(sentence, 0, m.start()))
              and (span := _new_part(m, question, named))]
-    if kind == "number" and asked.unit == "score":  # only a score answers "by what score" (not "the 11th minute")
-        spans = [m for m in spans if counts_focus(m.text, asked)]
-    elif kind == "number" and asked.unit and len(spans) > 1:
-        spans = [m for m in spans if counts_focus(m.text, asked)] or spans
+    if kind == "number" and asked.unit:
+        in_unit = [m for m in spans if counts_focus(m.text, asked)
+                   or asked.unit in _UNITS and _UNITS[asked.unit].match(sentence, m.end)]
+        # only a number in the unit asked for answers: a sum "how much did he give" (not "a majority of 167"), a
+        # length "how long is the border" (not "five sets"); but an age is often written bare ("Lucy, 36,")
+        spans = in_unit or spans if asked.unit == "age" else in_unit
     if kind == "number" and focus and len(spans) > 1:
         # the focus just after the span, or its last word ("171 *hours*", a time read with its unit)
         near = [m for m in spans if set(terms(m.text)[-1:] + terms(sentence[m.end:m.end + 30])[:3]) & set(focus)]
@@ -412,7 +414,8 @@ _SUM_FOCUS = re.compile(r"^(?:price|fee|fine|salary|salaries|wage|budget|sum)s?$
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
                     rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}|\d[\d,.]*{_PENCE}|"
                     # a sum in words: "five pounds", "two million dollars"
-                    rf"\b{_NUMBER_WORD}\s(?:(?:hundred|thousand|million|billion)\s)?{_CURRENCY_AFTER}", re.I)
+                    rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|millions?|billions?)\s(?:(?:hundred|thousand|million|billion)\s)?"
+                    rf"{_CURRENCY_AFTER}", re.I)
 # The unit after a number, read from the number's end: "700-kilometer", "19 nautical miles", "1.35km/h".
 _UNIT_START = r"(?:-|\s?(?:[a-z]+\s)?)"
 _UNITS = {
