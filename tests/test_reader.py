@@ -79,6 +79,9 @@ from qa.types import Passage, Sentence
     ("Which Indonesian minister said the first quarter was the best time to raise fuel prices?", "person", ("minist",),
      None),
     ("Which firm paid the highest price?", "person", ("firm",), None),
+    # "how much did X give / make / lose" asks for a sum; "how much weight did he lose" does not
+    ("How much did the minister give to the party?", "number", (), "money"),
+    ("How much weight did he lose?", "number", ("weight",), None),
     # "how long" is a length for a thing that has one, else a duration
     ("How long is the border between the two countries?", "number", (), "length"),
     ("How long was the jail term he served in 2004?", "number", (), "duration"),

@@ -403,9 +403,13 @@ _MEASURES = [
     ("duration", re.compile(r"\bhow long\b", re.I)),
     ("age", re.compile(r"\bhow old\b", re.I)),
     # A sum paid or raised: "how much did X pay for Y" wants an amount of money, not any number.
-    ("money", re.compile(r"\bhow much\b(?:\s+money\b|[^?]*\b(?:pay|paid|cost|costs|spend|spent|sell|sold|raise|raised|"
-                         r"earn|earned|worth|charge|charged|fine|fined|bid|offer|offered|invest|invested|donate|donated|"
-                         r"owe|owed|borrow|borrowed|bill|billed)\b)", re.I)),
+    ("money", re.compile(r"\bhow much\b(?:\s+(?:[a-z]+\s+)?money\b|[^?]*\b(?:pay|paid|cost|costs|spend|spent|sell|sold|"
+                         r"raise|raised|earn|earned|worth|charge|charged|fine|fined|bid|offer|offered|invest|invested|"
+                         r"donate|donated|owe|owed|borrow|borrowed|bill|billed)\b|"
+                         # with nothing between "how much" and its verb: "how much did he give", not "how much weight
+                         # did he lose"
+                         r"\s+(?:did|does|do|will|would|has|have|had)\b[^?]*\b(?:give|gave|given|make|made|lose|lost|"
+                         r"receive|received|collect|collected|pledge|pledged)\b)", re.I)),
 ]
 # ... and so does a question whose focus is a sum ("what *price* per share", "what was the transfer *fee*"); not one
 # that only mentions one ("which minister said ... raise fuel *prices*", "which *firm* paid the highest price"), nor
