@@ -125,14 +125,17 @@ SETS = PROJECT_ROOT / "qa" / "evaluation" / "questions"
 
 # The reader's question sets: every near-miss is checked against its article --------------------------------------
 BBC = PROJECT_ROOT.parent / "shared" / "corpora" / "bbc"
-# The sets written for the reader are the ones with a test split (the two oldest, which tuned the hand-set scorer,
-# have none). `questionset split` made train, dev and test splits of most, the BBC ones by article; the newest are
-# held out whole (only a test split: nothing was fitted or chosen on any of their questions).
-SPLIT_NAMES = sorted(path.name.removesuffix("-test.jsonl") for path in SETS.glob("*-test.jsonl"))
+# The sets written for the reader are the ones with a test or a dev split (the two oldest, which tuned the hand-set
+# scorer, have neither). `questionset split` made train, dev and test splits of most, the BBC ones by article; some
+# are held out whole (only a test split: nothing was fitted or chosen on any of their questions); a probe is a dev
+# split alone (read to find where answers go wrong, so it counts as chosen on).
+SPLIT_NAMES = sorted({path.name.rsplit("-", 1)[0] for part in ("test", "dev") for path in SETS.glob(f"*-{part}.jsonl")})
 NEAR_MISS_SETS = [(f"{name}.src.jsonl", BBC if name.startswith("bbc") else PROJECT_ROOT / "store" / "articles")
                   for name in SPLIT_NAMES]
 BBC_SETS = tuple(name for name in SPLIT_NAMES if name.startswith("bbc"))
 SPLIT_SETS = tuple(name for name in BBC_SETS if (SETS / f"{name}-train.jsonl").is_file())
+HELD_OUT = tuple(name for name in BBC_SETS if name not in SPLIT_SETS and (SETS / f"{name}-test.jsonl").is_file())
+PROBES = tuple(name for name in BBC_SETS if name not in SPLIT_SETS + HELD_OUT)
 
 
 @pytest.mark.parametrize("name, articles", NEAR_MISS_SETS)
@@ -181,9 +184,10 @@ def test_no_bbc_test_article_is_trained_on_under_another_name():
     fitted = [row for name in SPLIT_SETS for part in ("train", "dev") for row in _split_rows(name, part)]
     fitted += [json.loads(line) for line in (SETS / "bbc.jsonl").read_text().splitlines() if line]
     fitted_docs = {s["doc"] for row in fitted for s in row["sources"]}
-    tested = {s["doc"] for name in BBC_SETS for row in _split_rows(name, "test") for s in row["sources"]}
+    tested = {s["doc"] for name in SPLIT_SETS + HELD_OUT for row in _split_rows(name, "test") for s in row["sources"]}
     assert tested and not [doc for doc in tested if (story[doc] - {doc}) & fitted_docs]
-    # A set held out whole was drawn from articles no other set asks about, nor copies of them.
-    held_out = {s["doc"] for name in set(BBC_SETS) - set(SPLIT_SETS) for row in _split_rows(name, "test")
-                for s in row["sources"]}
+    # A set held out whole was drawn from articles no other set asks about, nor copies of them; so was a probe.
+    held_out = {s["doc"] for name in HELD_OUT for row in _split_rows(name, "test") for s in row["sources"]}
+    probed = {s["doc"] for name in PROBES for row in _split_rows(name, "dev") for s in row["sources"]}
     assert not [doc for doc in held_out if story[doc] & fitted_docs]
+    assert PROBES and not [doc for doc in probed if story[doc] & (fitted_docs | tested)]
