@@ -337,8 +337,9 @@ def rank(found: list[Candidate], asked: Asked, model: ReaderModel, pair: PairSco
     # dev questions, which are undated, reading only those lost 8 answers of 441).
     # When fewer than PAIR_DEPTH sentences are of that time, the best of the others fill the places left: reading
     # only one sentence (an article dated by a date it mentions, among undated ones) made "none of these" certain.
-    timed = [i for i in order if found[i].time_match and found[i].published is not None]
-    first = np.asarray(timed + [i for i in order if i not in set(timed)])[:PAIR_DEPTH]
+    # (A stable sort: those of the time first, each part in the ranker's order.)
+    first = np.asarray(sorted(order, key=lambda i: not (found[i].time_match and found[i].published is not None)))
+    first = first[:PAIR_DEPTH]
     scores = pair_scores(pair([found[i] for i in first]), asked)
     # A sentence the pair reader did not read counts as if it scored as low as the lowest it read.
     read_as = np.full(len(found), scores.min())
