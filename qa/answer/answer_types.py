@@ -16,7 +16,8 @@ from qa.index import DEMONYMS, one_edit, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
 # "By what score did France beat England?", "What was the final score?": a number, answered "18-17"
-_SCORE_ASKED = r"by what (score|margin)|what (is |was |were )?(the )?((final|half-time|full-time|\w+-set) )?score(line)?s?"
+_SCORE_ASKED = (r"by what (score|margin)|"
+                r"what (is |was |were )?(the )?((final|half-time|full-time|\w+-set) )?score(line)?s?")
 _WANTS = [
     # "What time ...?" asks for a clock or a race time ("3pm", "0001 GMT", "2:15:25"): a number, not a date.
     ("date", re.compile(r"\b(when|what (date|day|year|month)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
@@ -141,7 +142,8 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
 
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty)"
 # An age is often written without its unit: "John Houston, 54, was ...", "aged 54", "I was 18 when ..."
-_BARE_AGE = re.compile(r"\b(?:aged|age of)\s\d{1,3}\b|,\s\d{1,3},|\b(?:was|is|turned|turns)\s\d{1,3}(?=\s+when\b|[.;])", re.I)
+_BARE_AGE = re.compile(r"\b(?:aged|age of)\s\d{1,3}\b|,\s\d{1,3},|"
+                       r"\b(?:was|is|turned|turns)\s\d{1,3}(?=\s+when\b|[.;])", re.I)
 # Currencies written after their amount ("19,800 yen", "500m euros"): of a span (`_AMOUNT`) and of a sum (`_MONEY`)
 _CURRENCY_AFTER = r"(?:dollars|pounds|euros|yen|yuan|rupees|francs|manats|rials|pence|cents)\b"
 _PENCE = r"p\b"  # "950p a share", written onto its number ("3pm" is no sum: the p must end the word)
@@ -262,8 +264,8 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
 
 # A role written before a name, as news writes them: "Santa Clara County Superior Court *Judge* James Kleinberg"
 _ROLES = ("President", "Minister", "Secretary", "Chairman", "Chairwoman", "Chair", "Chief", "Director", "Ambassador",
-          "Judge", "Justice", "Chancellor", "Governor", "Senator", "Mayor", "Speaker", "Commissioner", "Coach", "Manager",
-          "Captain", "Editor", "Professor", "Executive", "Officer", "Spokesman", "Spokeswoman", "Leader")
+          "Judge", "Justice", "Chancellor", "Governor", "Senator", "Mayor", "Speaker", "Commissioner", "Coach",
+          "Manager", "Captain", "Editor", "Professor", "Executive", "Officer", "Spokesman", "Spokeswoman", "Leader")
 _ROLE = re.compile(rf"\b(?:{'|'.join(_ROLES)})\s+(?=[A-Z])")
 _ROLE_TERMS = frozenset(terms(" ".join(_ROLES)))  # a question's focus that asks for a person: "which *judge* ...?"
 
@@ -418,8 +420,8 @@ _SUM_FOCUS = re.compile(r"^(?:price|fee|fine|salary|salaries|wage|budget|sum)s?$
 _MONEY = re.compile(r"(?:dollars?|pounds?|euros?|yen|yuan|rupees?|francs?|manats?|rials?|us\$|\$|£|€)\s?\d|"
                     rf"\d[\d,.]*\s?(?:bn|m|k|billion|million|thousand)?\s?{_CURRENCY_AFTER}|\d[\d,.]*{_PENCE}|"
                     # a sum in words: "five pounds", "two million dollars"
-                    rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|millions?|billions?)\s(?:(?:hundred|thousand|million|billion)\s)?"
-                    rf"{_CURRENCY_AFTER}", re.I)
+                    rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|millions?|billions?)\s"
+                    rf"(?:(?:hundred|thousand|million|billion)\s)?{_CURRENCY_AFTER}", re.I)
 # The unit after a number, read from the number's end: "700-kilometer", "19 nautical miles", "1.35km/h".
 _UNIT_START = r"(?:-|\s?(?:[a-z]+\s)?)"
 _UNITS = {

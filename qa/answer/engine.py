@@ -1,7 +1,7 @@
 """`ask()`: the one code path from a question to an `Answer`, shared by the CLI, the Gradio app and the evaluation.
 
-question -> (misspelt words, follow-up context) -> hybrid retrieval -> extractive answer, or the LLM's answer checked against the
-same evidence, falling back to the extractive one with a visible note when the LLM cannot be used.
+question -> (misspelt words, follow-up context) -> hybrid retrieval -> extractive answer, or the LLM's answer checked
+against the same evidence, falling back to the extractive one with a visible note when the LLM cannot be used.
 """
 
 from __future__ import annotations

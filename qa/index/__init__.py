@@ -30,7 +30,7 @@ __getattr__, __dir__ = exports(__name__, {
     "embedder_from_settings": "embedding", "MAX_TOKENS": "embedding", "TOKENIZER_PATH": "embedding",
     "EmbeddingPool": "embedding_pool", "workers_wanted": "embedding_pool",
     "LlamaIndexEmbedding": "llamaindex_embedding",
-    "Vocabulary": "lexical", "terms": "lexical", "one_edit": "lexical", "names": "lexical", "name_runs": "lexical", "STOPWORDS": "lexical",
-    "DEMONYMS": "lexical",
+    "Vocabulary": "lexical", "terms": "lexical", "one_edit": "lexical", "names": "lexical", "name_runs": "lexical",
+    "STOPWORDS": "lexical", "DEMONYMS": "lexical",
 })
 __all__ = __dir__()
