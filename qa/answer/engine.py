@@ -31,7 +31,6 @@ from qa.index import (
     Vocabulary,
     embedder_from_settings,
     server_errors,
-    terms,
 )
 from qa.ingest import open_collections
 from qa.temporal import changes, time_scope
@@ -181,7 +180,7 @@ class Engine:
         model = reader.load_model()
         verdict = reader.read(found.candidates, found.asked, found.unknown_names, model,
                               reader.pair_scores_for(found.question, model))
-        nowhere = not in_any_article(found.question, self.retriever.tables.vocabulary)
+        nowhere = not in_any_article(retrieved, self.retriever.tables.vocabulary)
         if nowhere:  # whatever was retrieved answers another question: searched, and not there
             verdict = reader.Verdict(verdict.ranked, [], 0.0, 1.0, True)
         probability = {id(r.candidate): r.p for r in verdict.ranked}
@@ -387,11 +386,12 @@ def searched_words(question: str) -> list[str]:
     return list(dict.fromkeys(w for w in re.findall(r"[\w'’-]+", question) if w.lower() not in STOPWORDS))
 
 
-def in_any_article(question: str, vocabulary: Vocabulary) -> bool:
-    """Whether any word of the question, or a spelling one letter away, is in an article. A keyboard mash, a
-    question in a script the index does not read (Persian, say: it has no terms at all) or one wholly about something
-    else is not: what retrieval returned for it would answer another question."""
-    return any(term in vocabulary.df or vocabulary.variants(term) for term in terms(question))
+def in_any_article(retrieved: Retrieved, vocabulary: Vocabulary) -> bool:
+    """Whether any of the question's terms, or a spelling one letter away, is in an article: read from what retrieval
+    searched for (`Retrieved.terms`, and the indexed `variants` it found for the terms no article holds). A keyboard
+    mash, a question in a script the index does not read (Persian, say: it has no terms at all) or one wholly about
+    something else is not: what retrieval returned for it would answer another question."""
+    return any(term in vocabulary.df or term in retrieved.variants for term in retrieved.terms)
 
 
 def _problem_answer(question: str, problem: str, started: float, read_as: str | None = None) -> Answer:
