@@ -126,7 +126,7 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
     if asked.unit == "age" and _BARE_AGE.search(sentence):
         return True
     if asked.unit:
-        for number in re.finditer(rf"\d[\d,.]*|\b{_NUMBER_WORD}\b", sentence, re.I):
+        for number in _NUMBER_START.finditer(sentence):
             # the unit right after the number, or after one word that qualifies it ("19 nautical miles")
             if _UNITS[asked.unit].match(sentence, number.end()):
                 return True
@@ -141,6 +141,7 @@ def counts_focus(sentence: str, asked: Asked) -> bool:
 
 
 _NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty)"
+_NUMBER_START = re.compile(rf"\d[\d,.]*|\b{_NUMBER_WORD}\b", re.I)  # a number a unit may follow: "19", "two"
 # An age is often written without its unit: "John Houston, 54, was ...", "aged 54", "I was 18 when ..."
 _BARE_AGE = re.compile(r"\b(?:aged|age of)\s\d{1,3}\b|,\s\d{1,3},|"
                        r"\b(?:was|is|turned|turns)\s\d{1,3}(?=\s+when\b|[.;])", re.I)

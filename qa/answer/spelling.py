@@ -31,18 +31,20 @@ def _dictionary():
 
 def corrected(question: str, vocabulary: Vocabulary) -> str:
     """The question with each misspelt word replaced by the articles' word it most likely stands for."""
+    def in_articles(word: str) -> bool:
+        return any(vocabulary.df.get(term) for term in terms(word))
+
     def replacement(match: re.Match) -> str:
         word = match.group()
         lower = word.lower()
         if (len(word) < SHORTEST or lower in STOPWORDS or word.isupper() or match.start() > 0 and word[0].isupper()
-                or any(vocabulary.df.get(term) for term in terms(lower))):
+                or in_articles(lower)):
             return word
         dictionary = _dictionary()
         if lower in dictionary:
             return word
         # A question word is held by every article ("Wehn" -> "When"), though the index leaves it out.
-        held = [w for w in dictionary.known(dictionary.edit_distance_1(lower))
-                if w in STOPWORDS or any(vocabulary.df.get(term) for term in terms(w))]
+        held = [w for w in dictionary.known(dictionary.edit_distance_1(lower)) if w in STOPWORDS or in_articles(w)]
         if not held:
             return word
         best = max(held, key=lambda w: (dictionary.word_frequency[w], w))
