@@ -82,6 +82,16 @@ from qa.types import Passage, Sentence
     # "how much did X give / make / lose" asks for a sum; "how much weight did he lose" does not
     ("How much did the minister give to the party?", "number", (), "money"),
     ("How much weight did he lose?", "number", ("weight",), None),
+    # so do "how much is X paying", "how much compensation ...", "how much per minute does it cost"
+    ("How much is the carmaker paying for the stake?", "number", (), "money"),
+    ("How much compensation is the family seeking?", "number", ("compens",), "money"),
+    ("How much in damages is the firm seeking from the spammer?", "number", (), "money"),
+    ("How much per minute does the relay service cost?", "number", (), "money"),
+    ("How much a year are employers paying into the schemes?", "number", (), "money"),
+    # a money verb after another thing asked about: "how much time did he spend" is a duration, not a sum
+    ("How much time does the average user spend on search engines?", "number", ("time",), "duration"),
+    ("How much gas did the firm sell last year?", "number", ("gas",), None),
+    ("By how much did consumer spending rise?", "number", (), None),
     # "how long" is a length for a thing that has one, else a duration
     ("How long is the border between the two countries?", "number", (), "length"),
     ("How long was the jail term he served in 2004?", "number", (), "duration"),

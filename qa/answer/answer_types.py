@@ -390,6 +390,7 @@ class Asked:
     how_many: int | None = None  # how many, when it says: "which *two* counties" -> 2
 
 
+_AUXILIARY = r"(?:is|are|was|were|did|does|do|will|would|could|can|should|might|has|have|had)"
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
 _MEASURES = [
     ("score", re.compile(rf"\b(?:{_SCORE_ASKED})\b", re.I)),
@@ -403,16 +404,25 @@ _MEASURES = [
                           r"motorway|highway|pipeline|river|bridge|tunnel|wall|fence|coast|coastline|runway|track|"
                           r"route|canal|corridor|cable|queue|stretch)s?\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
     ("time", re.compile(r"\b(what|which) (is |was |are |were )?(the )?times?\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b", re.I)),
+    ("duration", re.compile(r"\bhow (long|much time)\b", re.I)),
     ("age", re.compile(r"\bhow old\b", re.I)),
-    # A sum paid or raised: "how much did X pay for Y" wants an amount of money, not any number.
-    ("money", re.compile(r"\bhow much\b(?:\s+(?:[a-z]+\s+)?money\b|[^?]*\b(?:pay|paid|cost|costs|spend|spent|sell|sold|"
-                         r"raise|raised|earn|earned|worth|charge|charged|fine|fined|bid|offer|offered|invest|invested|"
-                         r"donate|donated|owe|owed|borrow|borrowed|bill|billed)\b|"
-                         # with nothing between "how much" and its verb: "how much did he give", not "how much weight
-                         # did he lose"
-                         r"\s+(?:did|does|do|will|would|has|have|had)\b[^?]*\b(?:give|gave|given|make|made|lose|lost|"
-                         r"receive|received|collect|collected|pledge|pledged)\b)", re.I)),
+    # A sum paid or raised: "how much did X pay for Y", "how much is X paying", "how much compensation is he seeking"
+    # want an amount of money, not any number. The verb must follow "how much" and its auxiliary: "how much *time*
+    # did he spend" asks for a duration, "how much *gas* did they sell" or "how much *weight* did he lose" for a
+    # quantity.
+    ("money", re.compile(rf"\bhow much\s+(?:(?:in\s+)?(?:(?!{_AUXILIARY}\b)[a-z'’-]+\s+){{0,2}}(?:money|cash|"
+                         r"compensation|damages|funding|funds|debt|profits?|revenues?|capital|tax(?:es)?|fines|fees|"
+                         r"costs|pay|pensions?|salary|wages?|rent|bonus|spending)\b|"
+                         # a rate or a sum's worth before the auxiliary: "how much extra a month will they pay", "how
+                         # much per tonne does it cost", "how much worth of machines has he sold"
+                         r"(?:(?:more|less|extra|worth of\b[^?]*?|(?:a|an|per|each|every) [a-z]+(?: of [a-z]+)?)\s+)*"
+                         rf"{_AUXILIARY}\b[^?]*\b"
+                         r"(?:pay|paying|paid|cost|costing|costs|spend|spent|sell|sold|raise|raised|earn|earned|worth|"
+                         r"charge|charging|charged|fine|fined|bid|offer|offered|invest|investing|invested|donate|"
+                         r"donated|owe|owed|borrow|borrowed|lend|lending|lent|bill|billed|sue|suing|sued|give|gave|"
+                         r"given|make|made|lose|lost|receive|received|collect|collected|pledge|pledged|"
+                         # "spending" and "selling" are nouns as often as verbs: "how much did *spending* rise"
+                         r"(?:spending|selling) (?:to|on|for))\b)", re.I)),
 ]
 # ... and so does a question whose focus is a sum ("what *price* per share", "what was the transfer *fee*"); not one
 # that only mentions one ("which minister said ... raise fuel *prices*", "which *firm* paid the highest price"), nor
