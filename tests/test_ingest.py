@@ -10,7 +10,7 @@ import pytest
 from qa.index.embedding import embedder_from_settings
 from qa.index.store import ModelMismatchError
 from qa.ingest.chunking import chunk
-from qa.ingest.loader import load_article
+from qa.ingest.loader import ARTICLE_FORM, load_article
 from qa.ingest.sync import ingest, open_collections
 
 FIVE = [
@@ -222,6 +222,24 @@ def test_index_of_an_earlier_form_of_the_bundled_model_is_rebuilt(one_article, s
     assert report.changed == 1 and report.articles == 1
     assert f"built with {earlier}" in caplog.text
     assert open_collections(settings).passages.metadata["embedding_model"] == embedder_from_settings(settings).name
+
+
+def test_an_article_read_by_an_earlier_form_is_read_again(one_article, settings_for, tmp_path):
+    """A release that reads articles differently (a title, a date) reads them again at the next ingest, whose hash
+    has not changed; the one after changes nothing."""
+    from dataclasses import replace
+
+    settings = settings_for(one_article, tmp_path / "chroma")
+    ingest(settings)
+    collections = open_collections(settings)
+    [entry] = collections.read_manifest().values()
+    assert entry.form == ARTICLE_FORM
+    collections.write_manifest([replace(entry, published=None, form=ARTICLE_FORM - 1)])
+    report = ingest(settings)
+    assert report.changed == 1 and report.articles == 1
+    [entry] = open_collections(settings).read_manifest().values()
+    assert entry.form == ARTICLE_FORM and entry.published is not None
+    assert ingest(settings).changed == 0
 
 
 def test_asking_an_index_of_an_earlier_form_of_the_model_rebuilds_it_first(one_article, settings_for, tmp_path):

@@ -164,6 +164,27 @@ def test_a_source_line_names_the_outlet_and_is_not_text(tmp_path, text, outlet, 
     assert any(s.startswith("Source:") for s in sentences) == (outlet is None)
 
 
+BODY = ("Ministers met again to discuss the rebate, which has been debated since the summit of 4 June 2001, when "
+        "leaders agreed to review it, and since the budget deal of 12 December 2002, officials said on Tuesday.")
+
+
+@pytest.mark.parametrize("text, published", [
+    ("Rebate talks resume\n\nPublished: 3 March 2005\n\n" + BODY, date(2005, 3, 3)),
+    ("Rebate talks resume\n\nBy Ann Lee, 3 March 2005\n\n" + BODY, date(2005, 3, 3)),
+    # a caption's credit or an embedded post's signature is the page's own stamp
+    ("Rebate talks resume\n\n" + BODY + "\n\nThe ministers in Brussels on 2 March 2005. (Photo by AFP)\n",
+     date(2005, 3, 2)),
+    ("Rebate talks resume\n\n" + BODY + "\n\nTalks resume today. — Ann Lee (@annlee) March 2, 2005\n", date(2005, 3, 2)),
+    # the dates of the events an article reports are not when it was published: none is better than a wrong one
+    ("Rebate talks resume\n\n" + BODY + "\n", None),
+    ("Rebate talks resume\n\n" + BODY + " A book published this week says the deal was agreed on 7 March 2003.\n",
+     None),
+])
+def test_the_publication_date_is_the_pages_own(tmp_path, text, published):
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    assert load_article(tmp_path / "a.txt", tmp_path, MAX).published == published
+
+
 # Bad files ------------------------------------------------------------------------------------------------------
 def test_bad_files_are_named_and_skipped(tmp_path, caplog):
     (tmp_path / "good.txt").write_text("Good headline\n\nA sentence about Baku. Another one.\n", encoding="utf-8")

@@ -225,6 +225,9 @@ class ManifestEntry:
     # Whether this article's passages and sentences carry the publication date as a number (DAY_KEY), which date
     # filters inside Chroma read; an article ingested before that carries only the ISO date.
     day_key: bool = False
+    # The form of reading articles it was indexed with (`loader.ARTICLE_FORM`; 1 for a record written before forms
+    # were recorded): an article read by an earlier form is read again by the next ingest.
+    form: int = 1
 
 
 # The sentence collection holds the sentence vectors but is never searched: they are read once into the retrieval
@@ -281,6 +284,7 @@ class Collections:
                 outlet=meta.get("outlet") or None,
                 passages=int(meta.get("passages", 0)),
                 day_key=bool(meta.get(DAY_KEY)),
+                form=int(meta.get("form", 1)),
             )
         return entries
 
@@ -297,6 +301,7 @@ class Collections:
                     "published": e.published.isoformat() if e.published else "",
                     "outlet": e.outlet or "",
                     "passages": e.passages,
+                    "form": e.form,
                     **({DAY_KEY: 1} if e.day_key else {}),
                 }
                 for e in entries

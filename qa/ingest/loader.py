@@ -16,6 +16,10 @@ from qa.types import Article
 
 log = logging.getLogger(__name__)
 
+# The form of reading an article (its title, date, outlet, boilerplate and sentences), recorded with it in the index:
+# raised when a release reads articles differently, so that the next ingest reads every article again (2: a date in
+# the article's sentences no longer dates it, qa/ingest/metadata.py).
+ARTICLE_FORM = 2
 # Matched case-sensitively, as the shell glob `*.txt` of CONTRACT.md does (so a corpus README.TXT is not an article).
 SUFFIXES = (".txt", ".md", ".html", ".htm")
 

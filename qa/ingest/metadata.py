@@ -61,18 +61,23 @@ def title_of(lines: list[str], skipped: frozenset[int], fallback: str) -> str:
     return fallback
 
 
-_PUBLISHED_CUE = re.compile(r"\b(publish(ed)?( date| on)?|posted( on)?|date)\s*:?", re.I)
+# A label right before a date: "Publish Date : 01 March 2021", "Posted on May 5, 2021"; not "a book published this
+# week says ... on 7 March 2003"
+_PUBLISHED_CUE = re.compile(r"\b(publish(ed)?( date| on)?|posted( on)?|date)\s*:?\s*$", re.I)
 _BYLINE = re.compile(r"^\s*by\s+[A-Z]", re.I)
 _UPDATED = re.compile(r"\b(last )?(updated?|modified)\b", re.I)
+# The page's own stamps in its text: a photo caption's credit ("(Photo by IRNA)", "Picture: AFP") or an embedded
+# post's signature ("— Javad Zarif (@JZarif) January 25, 2021")
+_STAMP = re.compile(r"\b(?:photo|picture|image)s?\s*(?:by\b|credit\b|:)|\(@\w+\)", re.I)
 
 
 def published_date(lines: list[str]) -> date | None:
-    """The publication date: a labelled one, else a byline or dateline near the top, else the latest date in the text.
-
-    News reports events that already happened, so with no label the latest full date written in the article
-    (a photo caption, a quoted tweet) is the best estimate of when it was published.
+    """The publication date: a labelled one, else a byline or dateline near the top, else the latest date of a
+    photo caption or an embedded post (what the page was made with happened before it was published). None when the
+    only dates are in the article's sentences: those are the dates of the events it reports, which may be years
+    before it ("since the attacks of 11 September 2001"), and a wrong date would misplace its relative dates too.
     """
-    labelled, header, anywhere = [], [], []
+    labelled, header, stamped = [], [], []
     for number, line in enumerate(lines, start=1):
         mentions = full_dates(line)
         if not mentions or _UPDATED.search(line):
@@ -82,11 +87,12 @@ def published_date(lines: list[str]) -> date | None:
             labelled.append(value)
         elif number <= 12 and (_BYLINE.match(line) or len(line.split()) <= 8):
             header.append(value)
-        anywhere.extend(m.value for m in mentions)
+        elif _STAMP.search(line):
+            stamped.extend(m.value for m in mentions)
     for group in (labelled, header):
         if group:
             return group[0]
-    return max(anywhere) if anywhere else None
+    return max(stamped) if stamped else None
 
 
 _OUTLET_PATTERNS = [

@@ -50,7 +50,7 @@ from qa.index import (
     workers_wanted,
 )
 from qa.ingest.chunking import chunk
-from qa.ingest.loader import SkippedFile, article_files, doc_id, load_article
+from qa.ingest.loader import ARTICLE_FORM, SkippedFile, article_files, doc_id, load_article
 from qa.types import Article, Passage
 
 log = logging.getLogger(__name__)
@@ -215,7 +215,7 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, relock=None, clie
             report.skipped.append(SkippedFile(doc, f"cannot read: {err.strerror or err}"))
             continue
         on_disk[doc] = digest
-        if doc not in manifest or manifest[doc].sha256 != digest:
+        if doc not in manifest or manifest[doc].sha256 != digest or manifest[doc].form != ARTICLE_FORM:
             to_index.append(path)
 
     gone = [doc for doc in manifest if doc not in on_disk and not any(s.doc == doc for s in report.skipped)]
@@ -379,7 +379,7 @@ def _index_batch(collections: Collections, embedder: VectorCache, articles: list
     guard()  # the manifest entry is what makes an article count as done: never written without the lock
     collections.write_manifest(
         [
-            ManifestEntry(a.doc, a.sha256, a.title, a.published, a.outlet, len(p), day_key=True)
+            ManifestEntry(a.doc, a.sha256, a.title, a.published, a.outlet, len(p), day_key=True, form=ARTICLE_FORM)
             for a, p in zip(articles, passages_by_article)
         ]
     )
