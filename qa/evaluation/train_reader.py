@@ -61,9 +61,13 @@ TRAIN = {"bundled": ("articles.jsonl", "articles2-train.jsonl", "articles3-train
                      "articles5-train.jsonl"),
          "bbc": ("bbc.jsonl", "bbc2-train.jsonl", "bbc3-train.jsonl", "bbc4-train.jsonl", "bbc5-train.jsonl",
                  "bbc6-train.jsonl", "bbc7-train.jsonl", "bbc8-train.jsonl")}
-DEV = {"bundled": ("articles2-dev.jsonl", "articles3-dev.jsonl", "articles4-dev.jsonl", "articles5-dev.jsonl"),
+# The probes (bbc15, bbc16, articles8: dev splits alone, read to find where answers go wrong) choose too, since
+# 2026-12-06: 913 BBC and 119 bundled questions to choose on, not 562 and 71 (the bundled false-refusal budget allowed
+# 2 of its 53 answerable questions).
+DEV = {"bundled": ("articles2-dev.jsonl", "articles3-dev.jsonl", "articles4-dev.jsonl", "articles5-dev.jsonl",
+                   "articles8-dev.jsonl"),
        "bbc": ("bbc2-dev.jsonl", "bbc3-dev.jsonl", "bbc4-dev.jsonl", "bbc5-dev.jsonl", "bbc6-dev.jsonl",
-                 "bbc7-dev.jsonl", "bbc8-dev.jsonl")}
+               "bbc7-dev.jsonl", "bbc8-dev.jsonl", "bbc15-dev.jsonl", "bbc16-dev.jsonl")}
 FOLDS = 5
 # The most answerable dev questions of each corpus the refusal threshold may refuse: the floors issue #13 sets for
 # each (the bundled dev split's 53 answerable questions allow 2; with 0.10 for both, 5 of them were refused on dev and
