@@ -390,6 +390,7 @@ class Asked:
     how_many: int | None = None  # how many, when it says: "which *two* counties" -> 2
 
 
+# The verbs between "how much" and the verb it asks about: "how much *did* he pay", "how much *is* it costing"
 _AUXILIARY = r"(?:is|are|was|were|did|does|do|will|would|could|can|should|might|has|have|had)"
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
 _MEASURES = [
