@@ -187,6 +187,15 @@ def test_a_time_no_source_covers_is_said(engine):
     assert any("2019" in note and "another time" in note for note in answer.notes)
 
 
+def test_when_is_answered_from_the_article_that_names_who_the_question_asks_about(engine):
+    """Another minister met Aliyev in Baku on a full date, in a caption of an article that never names Zarif; Zarif's
+    meeting is "a Monday meeting", which his article's date resolves."""
+    answer = engine.ask("When did Zarif meet Aliyev in Baku?")
+    assert not answer.refused
+    assert answer.citations[0].doc == "000_5a93f3083e658345.txt" and "Zarif" in answer.citations[0].quote
+    assert "25 January 2021" in answer.text
+
+
 # An explicit filter ---------------------------------------------------------------------------------------------
 def test_the_filter_restricts_the_sources(engine):
     answer = engine.ask("Who is Iran's foreign minister?", since="2022")

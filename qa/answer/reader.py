@@ -390,6 +390,17 @@ def passages_by_reading(passages: list[ScoredPassage], ranked: list[Ranked]) -> 
     return sorted(scored, key=lambda s: -s.score)
 
 
+def said_first(ranked: list[Ranked]) -> list[Ranked]:
+    """The ranking with, first, the best of the PAIR_DEPTH sentences read whose article says every name the question
+    asks about, when the best one's article leaves one unsaid ("When did Zarif meet Aliyev in Baku?": not the caption
+    of another minister meeting Aliyev in Baku, from an article that never names Zarif). After the refusal rules,
+    which read the best sentence as ranked."""
+    if not ranked or not ranked[0].candidate.names_unsaid:
+        return ranked
+    said = next((r for r in ranked[:PAIR_DEPTH] if not r.candidate.names_unsaid), None)
+    return ranked if said is None else [said, *(r for r in ranked if r is not said)]
+
+
 def read(found: list[Candidate], asked: Asked, unknown_names: int, model: ReaderModel | None = None,
          pair: PairScores | None = None) -> Verdict:
     """The best sentence (and a close second) with the confidence that it answers, or a refusal. `pair`: the pair
@@ -404,7 +415,9 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     if refuses(answerable, model.refuse_below):
         return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,
                        True)
+    ranked = said_first(ranked)
     best = ranked[0]
+    confidence = answerable * best.p
     chosen = [best.candidate]
     if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \
             best.candidate.words + ranked[1].candidate.words <= model.second_within_words:
