@@ -24,7 +24,9 @@ reader's best sentence never mentions as many of the question's names as chosen 
 someone or something else). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
-right on the dev split). A second sentence is quoted when it is rated almost as
+right on the dev split). The best sentence is quoted first, unless its article leaves a name the question asks about
+unsaid and one of the sentences the pair reader read comes from an article that says them all (`said_first`). A
+second sentence is quoted when it is rated almost as
 high as the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
 leads with the best sentence's short answer (`short_of`): the span the rules find (`answer_types.short_answer`), or,
 where they find no single one, the span the pair reader's start and end heads read as the answer, when they read it
@@ -411,7 +413,6 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     if not ranked:
         return Verdict([], [], 0.0, 0.0, True)
     answerable = answerability(ranking, asked, unknown_names, model)
-    confidence = answerable * ranked[0].p
     if refuses(answerable, model.refuse_below):
         return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,
                        True)
