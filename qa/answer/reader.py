@@ -25,7 +25,7 @@ someone or something else). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
 right on the dev split). The best sentence is quoted first, unless its article leaves a name the question asks about
-unsaid and one of the sentences the pair reader read comes from an article that says them all (`said_first`). A
+unsaid and one of the PAIR_DEPTH best-ranked sentences comes from an article that says them all (`said_first`). A
 second sentence is quoted when it is rated almost as
 high as the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
 leads with the best sentence's short answer (`short_of`): the span the rules find (`answer_types.short_answer`), or,
@@ -393,7 +393,7 @@ def passages_by_reading(passages: list[ScoredPassage], ranked: list[Ranked]) -> 
 
 
 def said_first(ranked: list[Ranked]) -> list[Ranked]:
-    """The ranking with, first, the best of the PAIR_DEPTH sentences read whose article says every name the question
+    """The ranking with, first, the best of its first PAIR_DEPTH sentences whose article says every name the question
     asks about, when the best one's article leaves one unsaid ("When did Zarif meet Aliyev in Baku?": not the caption
     of another minister meeting Aliyev in Baku, from an article that never names Zarif). After the refusal rules,
     which read the best sentence as ranked."""
