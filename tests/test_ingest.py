@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
+import numpy as np
 import pytest
 
 from qa.index.embedding import embedder_from_settings
@@ -237,6 +238,7 @@ def test_an_article_read_by_an_earlier_form_is_read_again(one_article, settings_
     collections.write_manifest([replace(entry, published=None, form=ARTICLE_FORM - 1)])
     report = ingest(settings)
     assert report.changed == 1 and report.articles == 1
+    assert report.sentences > 0 and report.embedded == 0  # its text is the same: the vectors it had are kept
     [entry] = open_collections(settings).read_manifest().values()
     assert entry.form == ARTICLE_FORM and entry.published is not None
     assert ingest(settings).changed == 0
@@ -283,6 +285,12 @@ def _expected_ids(articles_dir, doc) -> set[str]:
     return {p.id for p in chunk(article)}
 
 
+def _sentence_texts(articles_dir, doc) -> dict[str, str]:
+    """The article's sentences by their index ids, with their texts."""
+    article = load_article(articles_dir / doc, articles_dir, 5_000_000)
+    return {f"{p.id}#{i}": p.sentence_text(s) for p in chunk(article) for i, s in enumerate(p.sentences)}
+
+
 def test_edit_add_delete(articles_copy, tmp_path, settings_for, counting_embed):
     settings = settings_for(articles_copy, tmp_path / "chroma")
     ingest(settings)
@@ -292,12 +300,20 @@ def test_edit_add_delete(articles_copy, tmp_path, settings_for, counting_embed):
     doc = "000_5a93f3083e658345.txt"
     path = articles_copy / doc
     old_ids = _expected_ids(articles_copy, doc)
+    old_texts = _sentence_texts(articles_copy, doc)
     path.write_text("Breaking update\n\nAn added first paragraph about the Caspian Sea.\n\n" + path.read_text("utf-8"),
                     encoding="utf-8")
     counting_embed.texts = 0
     report = ingest(settings)
     assert (report.changed, report.removed, report.articles) == (1, 0, 5)
-    assert 0 < counting_embed.texts < 100  # only the edited article was embedded
+    # Only the sentences the edit added are embedded; the others keep their vectors, which are the model's for
+    # their text wherever they moved.
+    new_texts = _sentence_texts(articles_copy, doc)
+    assert counting_embed.texts == len(set(new_texts.values()) - set(old_texts.values())) > 0
+    stored_vectors = collections.sentences.get(ids=list(new_texts), include=["embeddings"])
+    assert sorted(stored_vectors["ids"]) == sorted(new_texts)
+    computed = counting_embed.real([new_texts[sid] for sid in stored_vectors["ids"]])
+    assert np.allclose(np.asarray(stored_vectors["embeddings"]), computed, atol=1e-6)
     new_ids = _expected_ids(articles_copy, doc)
     records = passages_in(collections)
     stored = {pid for pid, (_, meta) in records.items() if meta["doc"] == doc}

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from qa.config import Settings
 from qa.index.embedding import Embedder
 from qa.types import Passage, Sentence
@@ -316,6 +318,25 @@ class Collections:
             self.passages.delete(where=where)
             self.sentences.delete(where=where)
             self.manifest.delete(ids=batch)
+
+    def sentence_vectors(self, docs: list[str]) -> dict[str, np.ndarray]:
+        """The indexed sentences of these documents, by their text, with their vectors (by this collection's model:
+        `__init__` refuses any other)."""
+        texts: dict[str, str] = {}  # sentence id -> its text, as `sync._index_batch` numbers them
+        for begin in range(0, len(docs), 200):
+            got = self.passages.get(where={"doc": {"$in": docs[begin : begin + 200]}},
+                                    include=["documents", "metadatas"])
+            for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                passage = passage_from_record(text, meta)
+                for index, sentence in enumerate(passage.sentences):
+                    texts[f"{pid}#{index}"] = passage.sentence_text(sentence)
+        ids = list(texts)
+        vectors: dict[str, np.ndarray] = {}
+        for begin in range(0, len(ids), PAGE):
+            got = self.sentences.get(ids=ids[begin : begin + PAGE], include=["embeddings"])
+            for sid, vector in zip(got["ids"], got["embeddings"]):
+                vectors[texts[sid]] = np.asarray(vector, dtype=np.float32)
+        return vectors
 
     def fingerprint(self, manifest: dict[str, ManifestEntry] | None = None) -> str:
         """Changes whenever the indexed content changes: used to key caches built from the collections.

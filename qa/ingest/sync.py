@@ -282,10 +282,17 @@ class VectorCache:
         self.embedded += len(missing)
         out = np.stack([fresh[t] if t in fresh else self._vectors[t] for t in texts]) if texts else \
             np.zeros((0, self.embedder.dim), dtype=np.float32)
-        self._vectors.update(fresh)
+        self._remember(fresh)
+        return out
+
+    def remember(self, vectors: dict[str, np.ndarray]) -> None:
+        """Vectors already computed by this model (an article's indexed sentences), served as if embedded."""
+        self._remember(vectors)
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        self._vectors.update(vectors)
         while len(self._vectors) > self.entries:
             del self._vectors[next(iter(self._vectors))]
-        return out
 
 
 def _index_all(to_index: list[Path], articles_dir: Path, settings: Settings, collections: Collections,
@@ -339,6 +346,9 @@ def _index_batch(collections: Collections, embedder: VectorCache, articles: list
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     passages_by_article = [chunk(a) for a in articles]
+    # An article indexed before (edited, or read by an earlier form of the loader) keeps the vectors of the sentences
+    # it still has: an upgrade that reads articles differently need not run the model over the whole collection again.
+    embedder.remember(collections.sentence_vectors([a.doc for a in articles]))
     sentence_texts, sentence_ids, sentence_meta = [], [], []
     for article, passages in zip(articles, passages_by_article):
         for p_index, passage in enumerate(passages):
