@@ -282,14 +282,11 @@ class VectorCache:
         self.embedded += len(missing)
         out = np.stack([fresh[t] if t in fresh else self._vectors[t] for t in texts]) if texts else \
             np.zeros((0, self.embedder.dim), dtype=np.float32)
-        self._remember(fresh)
+        self.remember(fresh)
         return out
 
     def remember(self, vectors: dict[str, np.ndarray]) -> None:
-        """Vectors already computed by this model (an article's indexed sentences), served as if embedded."""
-        self._remember(vectors)
-
-    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        """Vectors computed by this model (just now, or for an article's indexed sentences): served, not embedded."""
         self._vectors.update(vectors)
         while len(self._vectors) > self.entries:
             del self._vectors[next(iter(self._vectors))]
