@@ -164,6 +164,8 @@ _AMOUNT = re.compile(
     rf"trillion|hundred)\b|-[a-z]+\b|{_PENCE})?(?:\s{_CURRENCY_AFTER})?|"
     rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?"
     rf"(?:\s{_CURRENCY_AFTER})?", re.I)
+# A name as a short answer: one or more capitalised words, joined by the particles of places and organisations too
+# ("Bank of England", "Dewsbury"). follow_up.py's person name needs two words: it looks for whom "he" or "she" is.
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
 _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
 SHORT_KINDS = tuple(_SHORT_KINDS)  # the kinds a short answer can be given for
