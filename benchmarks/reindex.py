@@ -37,7 +37,6 @@ def main() -> None:
     collections = open_collections(settings)
     manifest = collections.read_manifest()
     collections.write_manifest([replace(entry, form=entry.form - 1) for entry in manifest.values()])
-    del collections
     started = time.perf_counter()
     report = ingest(settings)
     print(f"{report.summary()}\nwall {time.perf_counter() - started:.1f} s; sentences {report.sentences}, "

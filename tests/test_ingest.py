@@ -280,15 +280,17 @@ def test_cli_reports_model_mismatch_without_traceback(indexed, monkeypatch, caps
 
 
 # Incremental updates --------------------------------------------------------------------------------------------
+def _passages(articles_dir, doc):
+    return chunk(load_article(articles_dir / doc, articles_dir, 5_000_000))
+
+
 def _expected_ids(articles_dir, doc) -> set[str]:
-    article = load_article(articles_dir / doc, articles_dir, 5_000_000)
-    return {p.id for p in chunk(article)}
+    return {p.id for p in _passages(articles_dir, doc)}
 
 
 def _sentence_texts(articles_dir, doc) -> dict[str, str]:
     """The article's sentences by their index ids, with their texts."""
-    article = load_article(articles_dir / doc, articles_dir, 5_000_000)
-    return {f"{p.id}#{i}": p.sentence_text(s) for p in chunk(article) for i, s in enumerate(p.sentences)}
+    return {f"{p.id}#{i}": p.sentence_text(s) for p in _passages(articles_dir, doc) for i, s in enumerate(p.sentences)}
 
 
 def test_edit_add_delete(articles_copy, tmp_path, settings_for, counting_embed):

@@ -239,6 +239,10 @@ class ManifestEntry:
 UNSEARCHED = {"hnsw": {"space": "cosine", "ef_construction": 10, "max_neighbors": 4}}
 
 
+# Documents named in one `where={"doc": {"$in": ...}}` query: a bounded statement however many articles change.
+DOCS_PER_QUERY = 200
+
+
 class Collections:
     """The three collections of one index, opened for one embedding model."""
 
@@ -312,8 +316,8 @@ class Collections:
 
     def remove_docs(self, docs: list[str]) -> None:
         """Delete every passage, sentence and manifest record of these documents."""
-        for begin in range(0, len(docs), 200):
-            batch = docs[begin : begin + 200]
+        for begin in range(0, len(docs), DOCS_PER_QUERY):
+            batch = docs[begin : begin + DOCS_PER_QUERY]
             where = {"doc": {"$in": batch}}
             self.passages.delete(where=where)
             self.sentences.delete(where=where)
@@ -323,8 +327,8 @@ class Collections:
         """The indexed sentences of these documents, by their text, with their vectors (by this collection's model:
         `__init__` refuses any other)."""
         texts: dict[str, str] = {}  # sentence id -> its text, as `sync._index_batch` numbers them
-        for begin in range(0, len(docs), 200):
-            got = self.passages.get(where={"doc": {"$in": docs[begin : begin + 200]}},
+        for begin in range(0, len(docs), DOCS_PER_QUERY):
+            got = self.passages.get(where={"doc": {"$in": docs[begin : begin + DOCS_PER_QUERY]}},
                                     include=["documents", "metadatas"])
             for pid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                 passage = passage_from_record(text, meta)
