@@ -119,6 +119,38 @@ from qa.types import Passage, Sentence
     # how fast something grew is a rate of change, not a speed
     ("How fast did China's industrial output grow in the year to October?", "number", (), "percent"),
     ("How fast can the robot run?", "number", (), "speed"),
+    # a reason asked for by its noun is a reason, and the noun is no focus to find in the answer
+    ("What reason did the firm give for the fall in turnover?", "reason", (), None),
+    ("On what grounds did the tribunal clear the sprinters?", "reason", (), None),
+    ("What was the cause of the singer's death?", "reason", (), None),
+    ("What cause did the charity back?", "name", ("caus",), None),
+    # "what else" asks for no named thing
+    ("Apart from playing games, what else can the console be used as?", None, (), None),
+    # a date or a year however it is asked: "what exact date", "which years", "which months"
+    ("On what exact date did the minister phone his counterpart?", "date", ("date",), None),
+    ("In which years did Wales win at the stadium?", "date", ("year",), None),
+    ("By what margin did the relay team win the final?", "number", ("margin",), "score"),
+    ("What fraction of the developers has disappeared?", "number", ("fraction",), None),
+    # a question word after any preposition, or after an adverb before "what"
+    ("Against which country did the flanker win his first cap?", "place", ("countri",), None),
+    ("Roughly what share of the companies are led by women?", "number", ("share",), "percent"),
+    # after the noun, a verb before a name that is its object ends the phrase; a name before a noun qualifies it
+    ("Which club beat Chelsea 2-1 in the group stage?", "person", ("club",), None),
+    ("Which actress plays Sophie Scholl in the film?", "person", ("actress",), None),
+    ("Which collector bought Jimi Hendrix's guitar at the auction?", "name", ("collector",), None),
+    ("Which court threw out Washington's lawsuit against the tobacco firms?", "name", ("court",), None),
+    ("Which senior Azerbaijani officials did the minister meet?", "name", ("offici",), None),
+    # "which" or "how many" inside a question that asked nothing before them; not in a clause after a question
+    ("Brazil's airline flies to how many countries apart from Brazil?", "number", ("countri",), None),
+    ("The engineer founded which peer-to-peer network?", "name", ("network",), None),
+    ("What did the prime minister say about the bill which MPs passed?", None, (), None),
+    ("Near which hotel was the MP robbed?", "name", ("hotel",), None),
+    ("How quickly did the tickets sell out?", "number", (), None),
+    # what a thing costs is a sum; what was said about a cost is not
+    ("What does a monthly pass for the service cost?", "number", (), "money"),
+    ("What did the minister say about the cost of the war?", None, (), None),
+    # an acronym's plural is the phrase's head, not a verb's object (as a name it is never the focus itself)
+    ("Which three ethnic minority MPs were elected?", "name", ("minor",), None),
 ])
 def test_what_a_question_asks_for(question, kind, focus, unit):
     got = asked(question)

@@ -15,19 +15,26 @@ from typing import Callable
 from qa.index import DEMONYMS, one_edit, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
+# "What does a monthly pass cost?", "What did it cost to stage?": a sum (not "what did he say about the cost")
+_COST_ASKED = (r"what (?:did|does|do|will|would|could) [^?,]*?(?<!\bthe )(?<!\ba )(?<!\bits )(?<!\btheir )"
+               r"\bcost\b(?! of)")
 # "By what score did France beat England?", "What was the final score?": a number, answered "18-17"
 _SCORE_ASKED = (r"by what (score|margin)|"
                 r"what (is |was |were )?(the )?((final|half-time|full-time|\w+-set) )?score(line)?s?")
 _WANTS = [
-    # "What time ...?" asks for a clock or a race time ("3pm", "0001 GMT", "2:15:25"): a number, not a date.
-    ("date", re.compile(r"\b(when|what (date|day|year|month)|which (date|day|year|month)|how long ago|since when)\b", re.I)),
-    ("number", re.compile(rf"\b(how (many|much|long|far|big|large|old|often|fast|tall|high|deep|wide|heavy)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|amount|size|length|distance|value|price|population|cost|total|rate|figure|times?)|by how much|{_SCORE_ASKED})\b", re.I)),
-    ("person", re.compile(r"\b(who|whom|whose|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|spokesman))\b", re.I)),
+    # "What time ...?" asks for a clock or a race time ("3pm", "0001 GMT", "2:15:25"): a number, not a date. "What
+    # exact date" and "during which years" ask for dates.
+    ("date", re.compile(r"\b(when|(what|which) ((exact|precise|specific) )?(date|day|year|month)s?|how long ago|"
+                        r"since when)\b", re.I)),
+    ("number", re.compile(rf"\b(how (many|much|long|far|big|large|old|often|fast|quickly|soon|tall|high|low|deep|wide|heavy)|what (is |was |are |were )?(the )?(number|percentage|share|proportion|fraction|amount|size|length|distance|value|price|population|cost|total|rate|figure|margin|times?)|by how much|{_SCORE_ASKED}|{_COST_ASKED})\b", re.I)),
+    ("person", re.compile(r"\b(who|whom|whose|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (person|people|official|minister|leader|president|diplomat|man|woman|player|company|companies|body|organi[sz]ation|group|agency|firm|team|club|band|singer|actor|actress|spokesman|spokeswoman))\b", re.I)),
     ("place", re.compile(r"\b(where|(which|what)( (?!(did|does|do|is|was|are|were)\b)\w+){0,2} (city|country|countries|capital|place|region|town|venue|cities|state|province|nation))\b", re.I)),
-    ("reason", re.compile(r"\b(why|for what reason|what (caused|led to|prompted)|how come)\b", re.I)),
+    # "for what reason", "on what grounds", "what was the main cause of ..."
+    ("reason", re.compile(r"\b(why|how come|what (caused|led to|prompted|reasons?|grounds|motives?)|"
+                          r"what (is|was|are|were) the (\w+ )?(reasons?|causes?|motives?))\b", re.I)),
     # "Which comics ...", "what company ...": some other named thing, when none of the kinds above fits.
     ("name", re.compile(r"\b((which|what)\s+(?!(is|was|are|were|did|does|do|has|have|had|will|would|can|could|"
-                        r"happened|made|kind|sort|type)\b)[a-z]|what (is|was|are|were) the (name|title)s?\b)", re.I)),
+                        r"happened|made|kind|sort|type|else)\b)[a-z]|what (is|was|are|were) the (name|title)s?\b)", re.I)),
 ]
 KINDS = tuple(kind for kind, _ in _WANTS)
 
@@ -64,12 +71,15 @@ _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so tha
 
 
 # A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ..."); also
-# after a preposition before which/whose/whom ("respondents in which country ...") and after an adverb before how
-# ("roughly how many ...").
-_CLAUSE_START = re.compile(r"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:in|at|on|by|from|for|to|of|"
-                           r"with|under|during) wh(?:ich|ose|om)\b))\W*(?:(?:exactly|roughly|approximately|about|"
-                           r"around|precisely|just|so)\s+(?=how\b))?(?:(?:on|in|for|at|by|from|to|since|until|of|with|"
-                           r"through|under|during|after|before|about|into|over|among)\s+)?", re.I)
+# after a preposition before which/whose/whom ("respondents in which country ...", "against which side"), after an
+# adverb before how or what ("roughly how many ...", "roughly what share ..."), and "which" or "how many" inside a
+# question that asked nothing before them ("Varig flies to how many countries?", "He founded which network?").
+_PREPOSITIONS = (r"on|in|for|at|by|from|to|since|until|of|with|through|under|during|after|before|about|into|over|"
+                 r"among|against|across|along|around|beyond|between|within|behind|beside|near|outside|inside|towards")
+_CLAUSE_START = re.compile(rf"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:{_PREPOSITIONS}) "
+                           r"wh(?:ich|ose|om)\b)|(?P<inside>\b(?=which\b|how (?:many|much)\b)))\W*"
+                           r"(?:(?:exactly|roughly|approximately|about|around|precisely|just|so)\s+(?=(?:how|what)\b))?"
+                           rf"(?:(?:{_PREPOSITIONS})\s+)?", re.I)
 _QUESTION_WORD = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
 
 
@@ -81,7 +91,7 @@ def wanted(question: str) -> str | None:
     follows it: a date only when nothing else is asked."""
     asked_already, opening_when = False, None
     for start in _CLAUSE_START.finditer(question):
-        if start.group("comma") and asked_already:
+        if (start.group("comma") or start.group("inside") is not None) and asked_already:
             continue
         kind = next((kind for kind, pattern in _WANTS if pattern.match(question, start.end())), None)
         if kind and start.start() == 0 and _WHEN_CLAUSE.match(question, start.end()):
@@ -373,7 +383,7 @@ _PHRASE_END = (
     r"did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
     r"with|that|which|who|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|his|her|"
     r"first|last|also|originally|initially|finally|eventually|recently|previously|later|ever|still|now|then|just|"
-    rf"already|actually|reportedly|allegedly|currently|formerly|once|never|not|per|{_PARTICIPLES}")
+    rf"already|actually|reportedly|allegedly|currently|formerly|once|never|not|per|else|{_PARTICIPLES}")
 _FOCUS_STOP = re.compile(rf"^(?:{_PHRASE_END})$", re.I)
 # An -ed / -ing form right after the question word, before a common noun, qualifies it ("how many *elected* police
 # commissioners", "which *leading* bank"): there it does not end the phrase ("which *called* Michael Howard's plans"
@@ -413,7 +423,7 @@ _MEASURES = [
     # want an amount of money, not any number. The verb must follow "how much" and its auxiliary: "how much *time*
     # did he spend" asks for a duration, "how much *gas* did they sell" or "how much *weight* did he lose" for a
     # quantity.
-    ("money", re.compile(rf"\bhow much\s+(?:(?:in\s+)?(?:(?!{_AUXILIARY}\b)[a-z'’-]+\s+){{0,2}}(?:money|cash|"
+    ("money", re.compile(rf"\b{_COST_ASKED}|\bhow much\s+(?:(?:in\s+)?(?:(?!{_AUXILIARY}\b)[a-z'’-]+\s+){{0,2}}(?:money|cash|"
                          r"compensation|damages|funding|funds|debt|profits?|revenues?|capital|tax(?:es)?|fines|fees|"
                          r"costs|pay|pensions?|salary|wages?|rent|bonus|spending)\b|"
                          # a rate or a sum's worth before the auxiliary: "how much extra a month will they pay", "how
@@ -459,13 +469,15 @@ _CONTRACTED = re.compile(r"\b(what|who|where|when|which|why|how)['’](s|re)\b",
 def asked(question: str) -> Asked:
     question = _CONTRACTED.sub(lambda m: f"{m.group(1)} {'is' if m.group(2).lower() == 's' else 'are'}", question)
     unit = next((name for name, pattern in _MEASURES if pattern.search(question)), None)
-    head = _focus_head(question)
+    kind = wanted(question)
+    # a reason is asked for as a clause: "what *reason* did they give" names the kind, not a thing to find
+    head = None if kind == "reason" else _focus_head(question)
     if unit is None and head and _SUM_FOCUS.match(head):
         unit = "money"
     count = _A_FEW.search(question)
     how_many = _COUNTS[count.group("n").lower()] if count else None
     several = bool(head and _PLURAL.search(head)) or how_many is not None
-    return Asked(wanted(question), tuple(terms(head)) if head else (), unit, several, how_many)
+    return Asked(kind, tuple(terms(head)) if head else (), unit, several, how_many)
 
 
 _A_FEW = re.compile(r"\b(?:which|what)\s+(?P<n>two|three|four|five|six|both)\b", re.I)
@@ -476,19 +488,21 @@ def _focus_head(question: str) -> str | None:
     """The head of the noun phrase after the question word: its last plural ("how many US broadband *lines* come
     through cable"), else its last word ("which Labour election *strategist* was"). The phrase ends at a function
     word, at a word ending in -ed or -ing (but for one right after the question word, before a common noun: "how many
-    *elected* police *commissioners*"), at a word followed by a determiner, which is a verb ("which *film* took
-    the award"), or after a word followed by a rate ("how much *gas* a year")."""
+    *elected* police *commissioners*"), at a word after the noun followed by a determiner or a name, which is a verb
+    ("which *film* took the award", "which *actress* plays Sophie Scholl"), or after a word followed by a rate ("how
+    much *gas* a year")."""
     match = _FOCUS_AFTER.search(question)
     if not match:
         return None
-    words = re.findall(r"[\w'’-]+", match.group("rest"))[:5]
+    following = re.findall(r"[\w'’-]+", match.group("rest"))
+    words = following[:5]
     nouns = []
     for i, word in enumerate(words):
         if i == 0 and _PARTICIPLE.match(word) and len(words) > 1 and words[1].islower() \
                 and not _FOCUS_STOP.match(words[1]):
             continue
         rate = i + 2 < len(words) and _RATE.match(f"{words[i + 1]} {words[i + 2]}")
-        if _FOCUS_STOP.match(word) or (nouns and not rate and i + 1 < len(words) and _DETERMINER.match(words[i + 1])):
+        if _FOCUS_STOP.match(word) or (nouns and not rate and word[:1].islower() and _takes_object(following, i)):
             break
         if not (word[:1].isupper() or word[:1].isdigit() or _NUMBER.fullmatch(word)):
             nouns.append(word)
@@ -498,6 +512,26 @@ def _focus_head(question: str) -> str | None:
     return (plurals or nouns or [None])[-1]
 
 
+def _takes_object(words: list[str], i: int) -> bool:
+    """Whether words[i], after the phrase's noun, is a verb before its object: it is followed (after a particle:
+    "which court threw *out* ...") by a determiner ("which film *took* the award"), or by a name that ends the phrase
+    or owns what follows ("which club *beat* Chelsea 2-1", "which actress *plays* Sophie Scholl in ...", "which
+    collector *bought* Jimi Hendrix's guitar"). A name followed by a noun qualifies it instead ("which senior
+    Azerbaijani officials"), and so does an acronym's plural ("which ethnic minority MPs")."""
+    j = i + 1 + (i + 1 < len(words) and bool(_PARTICLE.match(words[i + 1])))
+    if j >= len(words) or _DETERMINER.match(words[j]):
+        return j < len(words)
+    end = j
+    while end < len(words) and words[end][:1].isupper():
+        end += 1
+    if end == j or _ACRONYM_PLURAL.match(words[end - 1]):
+        return False
+    return (words[end - 1].endswith(("'s", "’s")) or end == len(words) or bool(_FOCUS_STOP.match(words[end]))
+            or words[end][:1].isdigit())
+
+
+_PARTICLE = re.compile(r"^(?:out|up|off|down|away)$", re.I)
+_ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")
 _DETERMINER = re.compile(r"^(?:the|a|an|his|her|its|their|this|that|these|those|our|my|your)$", re.I)
 # A rate after a noun ("how many foreign workers *a year*"), not a verb's object
 _RATE = re.compile(r"^(?:a|an|each|every) (?:year|month|week|day|night|hour|minute|second|season|game|match)$", re.I)
