@@ -149,6 +149,15 @@ from qa.types import Passage, Sentence
     # what a thing costs is a sum; what was said about a cost is not
     ("What does a monthly pass for the service cost?", "number", (), "money"),
     ("What did the minister say about the cost of the war?", None, (), None),
+    # the phrase ends at a comma, and after its noun at a common verb whose form has no -ed or -ing
+    ("Which fund manager, the biggest shareholder in the club, wants more say?", "name", ("manag",), None),
+    ("Which team goes through to meet Portadown in the sixth round?", "person", ("team",), None),
+    ("Which executive said shoppers wanted the console at once?", "name", ("execut",), None),
+    ("Which company paid fines over the broadcasts?", "person", ("compani",), None),  # not a sum
+    ("Which television show did the minister appear on?", "name", ("show",), None),  # "show" is a noun here
+    # a possessive's owner is what "which" asks about; after "what is the", what it owns is
+    ("Which France player's penalties overturned the lead?", "person", ("player",), None),
+    ("What was the campaigners' objection to the scheme?", None, ("object",), None),
     # an acronym's plural is the phrase's head, not a verb's object (as a name it is never the focus itself)
     ("Which three ethnic minority MPs were elected?", "name", ("minor",), None),
 ])

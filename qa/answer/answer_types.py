@@ -374,7 +374,7 @@ def _matches_in(pattern: re.Pattern, question: str) -> frozenset[str]:
 # first verb-like word or function word and its head is its last word ("how many Boeing 737-800 *jets* did ...");
 # after "which/what" it is the first common noun ("which Premiership *club*"). Names and numbers are never the focus.
 _FOCUS_AFTER = re.compile(
-    r"\b(?:(?P<many>how (?:many|much))|which|what(?:\s+(?:is|was|are|were)\s+the)?)\s+(?P<rest>.*)", re.I)
+    r"\b(?:(?P<many>how (?:many|much))|which|what(?P<the>\s+(?:is|was|are|were)\s+the)?)\s+(?P<rest>.*)", re.I)
 # -ed / -ing forms, more often verbs than nouns here
 _PARTICIPLES = r"\w+ed|\w+ing"
 # Words that end a noun phrase: function words, -ed / -ing forms, and the adverbs that stand between a subject and its
@@ -488,13 +488,15 @@ def _focus_head(question: str) -> str | None:
     """The head of the noun phrase after the question word: its last plural ("how many US broadband *lines* come
     through cable"), else its last word ("which Labour election *strategist* was"). The phrase ends at a function
     word, at a word ending in -ed or -ing (but for one right after the question word, before a common noun: "how many
-    *elected* police *commissioners*"), at a word after the noun followed by a determiner or a name, which is a verb
-    ("which *film* took the award", "which *actress* plays Sophie Scholl"), or after a word followed by a rate ("how
-    much *gas* a year")."""
+    *elected* police *commissioners*"), at a comma, at a word after the noun that is a verb (followed by a determiner
+    or a name: "which *film* took the award", "which *actress* plays Sophie Scholl"; or a common one: "which *team*
+    goes through"), after a word followed by a rate ("how much *gas* a year"), and after a possessive, whose owner is
+    what "which" asks about ("which France *player's* penalties")."""
     match = _FOCUS_AFTER.search(question)
     if not match:
         return None
-    following = re.findall(r"[\w'’-]+", match.group("rest"))
+    # the phrase ends at a comma or a bracket ("which fund manager, the biggest shareholder, ...")
+    following = re.findall(r"[\w'’-]+", re.split(r"[,;:()]", match.group("rest"))[0])
     words = following[:5]
     nouns = []
     for i, word in enumerate(words):
@@ -502,10 +504,15 @@ def _focus_head(question: str) -> str | None:
                 and not _FOCUS_STOP.match(words[1]):
             continue
         rate = i + 2 < len(words) and _RATE.match(f"{words[i + 1]} {words[i + 2]}")
-        if _FOCUS_STOP.match(word) or (nouns and not rate and word[:1].islower() and _takes_object(following, i)):
+        if _FOCUS_STOP.match(word) or (nouns and word[:1].islower() and (
+                _VERB.match(word) or (not rate and _takes_object(following, i)))):
             break
         if not (word[:1].isupper() or word[:1].isdigit() or _NUMBER.fullmatch(word)):
             nouns.append(word)
+            # "which France *player's* penalties" asks for a player; "what was the *player's* excuse" for an excuse,
+            # and "which victims' *campaigner*" for a campaigner
+            if _POSSESSIVE.search(word) and not match.group("the"):
+                break
         if rate:  # "how many foreign *workers* a year": the noun before a rate ends the phrase
             break
     plurals = [word for word in nouns if _PLURAL.search(word)]
@@ -531,6 +538,15 @@ def _takes_object(words: list[str], i: int) -> bool:
 
 
 _PARTICLE = re.compile(r"^(?:out|up|off|down|away)$", re.I)
+_POSSESSIVE = re.compile(r"['’]s$")
+# Common verbs whose forms end in no -ed or -ing, after the phrase's noun ("which team *goes* through", "which
+# executive *said* shoppers ...", "which company *paid* fines"); not the forms that are as often nouns ("which
+# television *show*", "which pay *rise*"). Before its noun such a word may qualify it, so it ends the phrase only after.
+_VERB = re.compile(r"^(?:say|says|said|tell|tells|told|met|paid|take|takes|took|come|comes|came|goes|went|makes|made|"
+                   r"won|give|gives|gave|get|gets|got|see|sees|saw|left|led|ran|put|puts|beat|beats|bought|sells|sold|"
+                   r"bring|brings|brought|become|becomes|became|keeps|kept|loses|lost|holds|held|found|think|thinks|"
+                   r"thought|spent|sends|sent|built|begin|begins|began|stood|felt|seeks|sought|rose|fell|wrote|"
+                   r"written)$", re.I)
 _ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")
 _DETERMINER = re.compile(r"^(?:the|a|an|his|her|its|their|this|that|these|those|our|my|your)$", re.I)
 # A rate after a noun ("how many foreign workers *a year*"), not a verb's object
