@@ -533,7 +533,7 @@ def _takes_object(words: list[str], i: int) -> bool:
         end += 1
     if end == j or _ACRONYM_PLURAL.match(words[end - 1]):
         return False
-    return (words[end - 1].endswith(("'s", "’s")) or end == len(words) or bool(_FOCUS_STOP.match(words[end]))
+    return (bool(_POSSESSIVE.search(words[end - 1])) or end == len(words) or bool(_FOCUS_STOP.match(words[end]))
             or words[end][:1].isdigit())
 
 
