@@ -129,6 +129,7 @@ from qa.types import Passage, Sentence
     # a date or a year however it is asked: "what exact date", "which years", "which months"
     ("On what exact date did the minister phone his counterpart?", "date", ("date",), None),
     ("In which years did Wales win at the stadium?", "date", ("year",), None),
+    # a margin and a fraction are numbers
     ("By what margin did the relay team win the final?", "number", ("margin",), "score"),
     ("What fraction of the developers has disappeared?", "number", ("fraction",), None),
     # a question word after any preposition, or after an adverb before "what"
