@@ -145,6 +145,7 @@ from qa.types import Passage, Sentence
     ("Brazil's airline flies to how many countries apart from Brazil?", "number", ("countri",), None),
     ("The engineer founded which peer-to-peer network?", "name", ("network",), None),
     ("What did the prime minister say about the bill which MPs passed?", None, (), None),
+    ("Tell me about the contract which Iran signed in January", None, (), None),  # a request, not a question
     ("Near which hotel was the MP robbed?", "name", ("hotel",), None),
     ("How quickly did the tickets sell out?", "number", (), None),
     # what a thing costs is a sum; what was said about a cost is not

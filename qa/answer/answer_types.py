@@ -73,7 +73,7 @@ _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so tha
 # A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ..."); also
 # after a preposition before which/whose/whom ("respondents in which country ...", "against which side"), after an
 # adverb before how or what ("roughly how many ...", "roughly what share ..."), and "which" or "how many" inside a
-# question that asked nothing before them ("Varig flies to how many countries?", "He founded which network?").
+# question (`wanted`).
 _PREPOSITIONS = (r"on|in|for|at|by|from|to|since|until|of|with|through|under|during|after|before|about|into|over|"
                  r"among|against|across|along|around|beyond|between|within|behind|beside|near|outside|inside|towards")
 _CLAUSE_START = re.compile(rf"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:{_PREPOSITIONS}) "
@@ -91,7 +91,11 @@ def wanted(question: str) -> str | None:
     follows it: a date only when nothing else is asked."""
     asked_already, opening_when = False, None
     for start in _CLAUSE_START.finditer(question):
-        if (start.group("comma") or start.group("inside") is not None) and asked_already:
+        if start.group("comma") and asked_already:
+            continue
+        # "which" or "how many" inside a question asks only where nothing was asked before it, and only in a question
+        # ("The airline flies to how many countries?"), not in a request ("Tell me about the deal which Iran signed")
+        if start.group("inside") is not None and (asked_already or not question.rstrip().endswith("?")):
             continue
         kind = next((kind for kind, pattern in _WANTS if pattern.match(question, start.end())), None)
         if kind and start.start() == 0 and _WHEN_CLAUSE.match(question, start.end()):
