@@ -530,8 +530,10 @@ def _takes_object(words: list[str], i: int) -> bool:
     collector *bought* Jimi Hendrix's guitar"). A name followed by a noun qualifies it instead ("which senior
     Azerbaijani officials"), and so does an acronym's plural ("which ethnic minority MPs")."""
     j = i + 1 + (i + 1 < len(words) and bool(_PARTICLE.match(words[i + 1])))
-    if j >= len(words) or _DETERMINER.match(words[j]):
-        return j < len(words)
+    if j >= len(words):
+        return False
+    if _DETERMINER.match(words[j]):
+        return True
     end = j
     while end < len(words) and words[end][:1].isupper():
         end += 1
