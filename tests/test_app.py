@@ -168,6 +168,20 @@ def test_a_follow_up_keeps_the_person_the_user_asked_about(client):
     assert "Aliyev" in third["answer"]
 
 
+def test_who_someone_is_and_who_an_answer_was_about(client):
+    """"Who is <name>?" is answered with what the articles say of her, not refused for want of another name and not
+    padded with a photo credit; after "who visited ...?", "he" is the visitor the answer opens with."""
+    who = ask(client, "Who is Sahiba Gafarova?")
+    assert not who["refused"] and "Speaker" in who["answer"], who["answer"]
+    assert not any("Photo" in c["quote"] for c in who["citations"]), who["citations"]
+    turns = ["Who visited Baku in January 2021?", "What did he say about the Caucasus?"]
+    first = ask(client, turns[0])
+    assert "Zarif" in first["answer"]
+    second = ask(client, turns[1], history=turns[:1])
+    assert second["read_as"] == "What did Zarif say about the Caucasus?"
+    assert "Caucasus" in second["answer"] and not second["refused"]
+
+
 def test_llm_mode_without_a_model_falls_back_visibly(client):
     answer = client.predict("How long is the border between Iran and Azerbaijan?", [], 3, "llm", api_name="/ask")
     assert answer["mode"] == "extractive" and "700" in answer["answer"]

@@ -53,6 +53,22 @@ from qa.types import Passage, Sentence
     ("What did the minister say?", None, (), None),
     ("How fast can the new robot walk?", "number", (), "speed"),
     ("How tall is the tower?", "number", (), "length"),
+    ("What is the length of the border?", "number", ("length",), "length"),
+    ("What length of contract will he be offered?", "number", ("length",), None),  # a duration
+    # "Who is <name>?" asks who they are, not for another name; "what about X" for anything about it
+    ("Who is Sahiba Gafarova?", None, (), None),
+    ("who was Brian O'Driscoll", None, (), None),
+    ("Who is Turkey's foreign minister?", "person", (), None),
+    ("What about the gas swap deal?", None, (), None),
+    # a request asks what its question word asks, unless something was asked before it
+    ("explain why the dollar fell", "reason", (), None),
+    ("tell me when the war ended", "date", (), None),
+    ("What did he tell me when I asked?", None, (), None),
+    # a name's focus is what it is the name of; an -ing word qualifies the noun after it; "that" opens a clause
+    ("What is the name of the small UK engineering firm that was hit?", "name", ("firm",), None),
+    ("What was the title of his debut album?", "name", ("album",), None),
+    ("What is the name of the trojan that infects PCs?", "name", ("trojan",), None),
+    ("Which US banking group was Barclays linked with?", "person", ("group",), None),
     # the first question word sets the kind; a clause after a comma only adds context
     ("How many times had the US blocked the bid, when talks were offered to Iraq?", "number", ("time",), None),
     ("What did sales amount to in 2004, when rival airlines took its passengers?", None, (), None),
@@ -60,6 +76,7 @@ from qa.types import Passage, Sentence
     # a "when" clause that opens the question sets the time; what follows it is asked
     ("When the bank bought a third of the brewer, which company took the rest?", "person", ("compani",), None),
     ("When the war ended, how many people had died?", "number", ("peopl",), None),
+    ("When the minister visited the capital, what did his host say about trade?", None, (), None),
     ("When did the war end, and how many people died?", "date", ("peopl",), None),
     ("When and where did the firm give its outlook?", "date", (), None),
     ("Roughly how many jobs will go?", "number", ("job",), None),
@@ -180,6 +197,9 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
      "950p"),  # pence written onto the number, not "3pm"
     ("How long is the new bridge?", "The 1,200-metre bridge took three years to build.", "1,200-metre"),
     ("When did the factory close?", "The factory closed on 14 March after a long dispute.", "14 March"),
+    # the person the question names by surname is not the answer in full
+    ("Which Iranian president met Bayramov?", "Foreign Minister Jeyhun Bayramov was received by Iranian President "
+     "Ibrahim Raisi on July 4.", "Ibrahim Raisi"),
     ("Which comics inspired the film?", "Based on the Watchmen comics, the film opens next week.", "Watchmen"),
     ("How many people were hurt?", "Officials said 12 people were hurt and 3 were missing on Monday.", "12 people"),
     ("How many were hurt?", "Officials said 12 were hurt and 3 were missing on Monday.", None),  # which one?
@@ -317,11 +337,33 @@ def test_a_pronoun_is_the_person_the_previous_answer_was_about():
     assert calls == [1]
 
 
+def test_after_a_who_question_a_pronoun_is_the_person_its_answer_opens_with():
+    quote = "Zarif made the remarks in a meeting with President of Azerbaijan Ilham Aliyev in Baku."
+    answer, _ = _previous(None, quote, "Who visited Baku in January?")
+    assert follow_up.rewrite("What did he say?", ["Who visited Baku in January?"], answer) == "What did Zarif say?"
+    # not after another question, nor when a country opens the quote; a country before a full name is no part of it
+    answer, _ = _previous(None, quote, "What happened in Baku in January?")
+    assert follow_up.rewrite("What did he say?", ["What happened in Baku in January?"], answer) == \
+        "What did Ilham Aliyev say?"
+    quote = "Iran said President of France Emmanuel Macron had called."
+    previous = "Who won the Australian Open?"
+    answer, _ = _previous(None, "Roche, a former Davis Cup player, won the French Open.", previous)
+    assert follow_up.rewrite("Who did he beat?", [previous], answer) == "Who did Roche beat?"
+    answer, _ = _previous(None, quote, "Who called the president?")
+    assert follow_up.rewrite("Why did he call?", ["Who called the president?"], answer) == \
+        "Why did Emmanuel Macron call?"
+
+
 def test_a_pronoun_is_the_person_the_previous_question_asked_about_before_others_the_answer_names():
     quote = "Talks with President Ilham Aliyev and Deputy Prime Minister Shahin Mustafayev were fruitful, Zarif said."
     answer, calls = _previous(None, quote, "What did Zarif say in Baku?")
     assert follow_up.rewrite("Where was he going next?", ["What did Zarif say in Baku?"], answer) == \
         "Where was Zarif going next?"
+    # the subject, wherever its verb's auxiliary stands, before another name the question gives
+    previous = "How much of Manchester United does Glazer own?"
+    answer, _ = _previous("28.1%", "Mr Glazer and his family hold a 28.1% stake.", previous)
+    assert follow_up.rewrite("What do the fans think of him?", [previous], answer) == \
+        "What do the fans think of Mr Glazer?"
     # in full where the quote names them so
     answer, _ = _previous(None, "Foreign Minister Mohammad Javad Zarif arrived on Monday.", "When did Zarif arrive?")
     assert follow_up.rewrite("And who did he meet?", ["When did Zarif arrive?"], answer) == \

@@ -34,7 +34,8 @@ _WANTS = [
                           r"what (is|was|are|were) the (\w+ )?(reasons?|causes?|motives?))\b", re.I)),
     # "Which comics ...", "what company ...": some other named thing, when none of the kinds above fits.
     ("name", re.compile(r"\b((which|what)\s+(?!(is|was|are|were|did|does|do|has|have|had|will|would|can|could|"
-                        r"happened|made|kind|sort|type|else)\b)[a-z]|what (is|was|are|were) the (name|title)s?\b)", re.I)),
+                        r"happened|made|kind|sort|type|else|about)\b)[a-z]|"
+                        r"what (is|was|are|were) the (name|title)s?\b)", re.I)),
 ]
 KINDS = tuple(kind for kind, _ in _WANTS)
 
@@ -72,12 +73,14 @@ _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so tha
 
 # A question word counts where a clause starts ("..., and when?"), not inside one ("what did he say when ..."); also
 # after a preposition before which/whose/whom ("respondents in which country ...", "against which side"), after an
-# adverb before how or what ("roughly how many ...", "roughly what share ..."), and "which" or "how many" inside a
-# question (`wanted`).
+# adverb before how or what ("roughly how many ...", "roughly what share ..."), after a request ("explain why ...",
+# "tell me when ..."), and "which" or "how many" inside a question (`wanted`).
 _PREPOSITIONS = (r"on|in|for|at|by|from|to|since|until|of|with|through|under|during|after|before|about|into|over|"
                  r"among|against|across|along|around|beyond|between|within|behind|beside|near|outside|inside|towards")
 _CLAUSE_START = re.compile(rf"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:{_PREPOSITIONS}) "
-                           r"wh(?:ich|ose|om)\b)|(?P<inside>\b(?=which\b|how (?:many|much)\b)))\W*"
+                           r"wh(?:ich|ose|om)\b)|(?P<inside>\b(?=which\b|how (?:many|much)\b))|"
+                           r"(?P<request>\b(?:explain|describe|tell (?:me|us)|show (?:me|us)|find out)\s+"
+                           r"(?=wh|how\b)))\W*"
                            r"(?:(?:exactly|roughly|approximately|about|around|precisely|just|so)\s+(?=(?:how|what)\b))?"
                            rf"(?:(?:{_PREPOSITIONS})\s+)?", re.I)
 _QUESTION_WORD = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
@@ -88,14 +91,19 @@ def wanted(question: str) -> str | None:
     no question word came before it ("According to the report, how many ..."); after one, it is a subordinate clause
     ("How many times had X blocked it, when Y ...?" asks for a number, not a date). A question that opens with a
     "when" clause of its own ("When Pernod Ricard bought a third of Seagram, which company took the rest?") asks what
-    follows it: a date only when nothing else is asked."""
+    follows it: a date only when no question word follows ("When X visited Baku, what did Y say?" asks what Y said)."""
+    if _IDENTITY.match(question):
+        return None
     asked_already, opening_when = False, None
     for start in _CLAUSE_START.finditer(question):
         if start.group("comma") and asked_already:
             continue
-        # "which" or "how many" inside a question asks only where nothing was asked before it, and only in a question
-        # ("The airline flies to how many countries?"), not in a request ("Tell me about the deal which Iran signed")
-        if start.group("inside") is not None and (asked_already or not question.rstrip().endswith("?")):
+        # "which" or "how many" inside a question, and the question word of a request ("explain why ..."), ask only
+        # where nothing was asked before them ("What did he tell me when ...?" asks no date); the first two only in a
+        # question ("The airline flies to how many countries?"), not in a request ("Tell me about the deal which Iran
+        # signed")
+        inside, request = start.group("inside") is not None, start.group("request") is not None
+        if (inside or request) and asked_already or inside and not question.rstrip().endswith("?"):
             continue
         kind = next((kind for kind, pattern in _WANTS if pattern.match(question, start.end())), None)
         if kind and start.start() == 0 and _WHEN_CLAUSE.match(question, start.end()):
@@ -104,7 +112,13 @@ def wanted(question: str) -> str | None:
         if kind:
             return kind
         asked_already = asked_already or bool(_QUESTION_WORD.match(question, start.end()))
-    return opening_when
+    return None if asked_already else opening_when
+
+
+# "Who is Sahiba Gafarova?" asks who she is (her role, what she did), not for another person's name; "Who is Iran's
+# president?" still asks for a person.
+_IDENTITY = re.compile(r"\W*who\s+(?:is|was|are|were)\s+(?-i:[A-Z][\w.-]*(?:['’](?!s\b)\w+)?"
+                       r"(?:\s+(?:[A-Z][\w.-]*(?:['’](?!s\b)\w+)?|bin|al|de|van|von|der))*)\s*\??\s*$", re.I)
 
 
 # "When" followed by a subject, not by a verb ("when did", "when is"), opens a clause rather than asking.
@@ -274,8 +288,12 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
     if kind == "person" and len(spans) > 1:  # a person is named in full; one capitalised word is more often a place
         spans = [m for m in spans if " " in m.text] or spans
     if kind == "person" or set(focus) & _ROLE_TERMS:  # "who ...?", "which *judge* ...?"
+        # a person the question names by surname is no answer in full either ("Jeyhun Bayramov" for "which president
+        # met Bayramov?"), unless that word is what the question asks for ("Kingfisher *Airlines*": which airline)
         given = _terms_of(question)
-        spans = [name for m in spans if not _asked_already(terms((name := _after_role(m)).text), given)]
+        surnames = given - set(focus)
+        spans = [name for m in spans if not _asked_already(terms((name := _after_role(m)).text), given)
+                 and not _asked_already(terms(name.text)[-1:], surnames)]
     return spans
 
 
@@ -385,7 +403,8 @@ _PARTICIPLES = r"\w+ed|\w+ing"
 # verb ("which newspaper *first* claimed", "which firm *later* bought").
 _PHRASE_END = (
     r"did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might|of|in|on|at|for|to|by|from|"
-    r"with|that|which|who|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|his|her|"
+    r"with|that|which|who|whose|about|over|after|before|during|between|when|where|the|a|an|it|he|she|they|its|their|"
+    r"his|her|"
     r"first|last|also|originally|initially|finally|eventually|recently|previously|later|ever|still|now|then|just|"
     rf"already|actually|reportedly|allegedly|currently|formerly|once|never|not|per|else|{_PARTICIPLES}")
 _FOCUS_STOP = re.compile(rf"^(?:{_PHRASE_END})$", re.I)
@@ -393,6 +412,8 @@ _FOCUS_STOP = re.compile(rf"^(?:{_PHRASE_END})$", re.I)
 # commissioners", "which *leading* bank"): there it does not end the phrase ("which *called* Michael Howard's plans"
 # still does).
 _PARTICIPLE = re.compile(rf"^(?:{_PARTICIPLES})$", re.I)
+# ... and so does an -ing form anywhere in the phrase: "the small UK *engineering* firm", "which US *banking* group"
+_GERUND = re.compile(r"^\w+ing$", re.I)
 
 
 @dataclass(frozen=True)
@@ -419,7 +440,10 @@ _MEASURES = [
     # "how long is the border?", not "how long was the jail term?" nor "how long will the talks last?"
     ("length", re.compile(r"\bhow (long (is|was|are|were|will)\b[^?]*\b(border|frontier|line|railway|railroad|road|"
                           r"motorway|highway|pipeline|river|bridge|tunnel|wall|fence|coast|coastline|runway|track|"
-                          r"route|canal|corridor|cable|queue|stretch)s?\b|far\b|wide\b|tall\b|high\b|deep\b)", re.I)),
+                          r"route|canal|corridor|cable|queue|stretch)s?\b|far\b|wide\b|tall\b|high\b|deep\b)|"
+                          # "what is the length of the border?", not "what length of contract ...?" (a duration)
+                          r"\bwhat (is|was|are|were) (the|its|their) (total |overall )?"
+                          r"(length|distance|height|width|depth)\b", re.I)),
     ("time", re.compile(r"\b(what|which) (is |was |are |were )?(the )?times?\b", re.I)),
     ("duration", re.compile(r"\bhow (long|much time)\b", re.I)),
     ("age", re.compile(r"\bhow old\b", re.I)),
@@ -489,23 +513,28 @@ _COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
 def _focus_head(question: str) -> str | None:
-    """The head of the noun phrase after the question word: its last plural ("how many US broadband *lines* come
-    through cable"), else its last word ("which Labour election *strategist* was"). The phrase ends at a function
-    word, at a word ending in -ed or -ing (but for one right after the question word, before a common noun: "how many
-    *elected* police *commissioners*"), at a comma, at a word after the noun that is a verb (followed by a determiner
-    or a name: "which *film* took the award", "which *actress* plays Sophie Scholl"; or a common one: "which *team*
-    goes through"), after a word followed by a rate ("how much *gas* a year"), and after a possessive, whose owner is
-    what "which" asks about ("which France *player's* penalties")."""
+    """The head of the noun phrase after the question word, or after "what is the name of": its last
+    plural ("how many US broadband *lines* come through cable"), else its last word ("which Labour election
+    *strategist* was"). The phrase ends at a function word, at a word ending in -ed or -ing (but for one before a
+    common noun, an -ed word only right after the question word: "how many *elected* police *commissioners*", "the
+    small UK *engineering* firm"), at a comma, at a word after the noun that is a verb (followed by a determiner or a
+    name: "which *film* took the award", "which *actress* plays Sophie Scholl"; or a common one: "which *team* goes
+    through"), after a word followed by a rate ("how much *gas* a year"), and after a possessive, whose owner is what
+    "which" asks about ("which France *player's* penalties")."""
     match = _FOCUS_AFTER.search(question)
     if not match:
         return None
+    rest = match.group("rest")
+    # "what is the name of the new search *engine*": a name is what every name question asks for; its focus is what
+    # the name is of
+    rest = _NAME_OF.sub("", rest, count=1) if match.group("the") else rest
     # the phrase ends at a comma or a bracket ("which fund manager, the biggest shareholder, ...")
-    following = re.findall(r"[\w'’-]+", re.split(r"[,;:()]", match.group("rest"))[0])
+    following = re.findall(r"[\w'’-]+", re.split(r"[,;:()]", rest)[0])
     words = following[:5]
     nouns = []
     for i, word in enumerate(words):
-        if i == 0 and _PARTICIPLE.match(word) and len(words) > 1 and words[1].islower() \
-                and not _FOCUS_STOP.match(words[1]):
+        if (_GERUND.match(word) or i == 0 and _PARTICIPLE.match(word)) and i + 1 < len(words) \
+                and words[i + 1].islower() and not _FOCUS_STOP.match(words[i + 1]):
             continue
         rate = i + 2 < len(words) and _RATE.match(f"{words[i + 1]} {words[i + 2]}")
         if _FOCUS_STOP.match(word) or (nouns and word[:1].islower() and (
@@ -523,6 +552,9 @@ def _focus_head(question: str) -> str | None:
     return (plurals or nouns or [None])[-1]
 
 
+_NAME_OF = re.compile(r"^(?:names?|titles?)\s+of\s+(?:(?:the|a|an|his|her|its|their|this|that)\s+)?", re.I)
+
+
 def _takes_object(words: list[str], i: int) -> bool:
     """Whether words[i], after the phrase's noun, is a verb before its object: it is followed (after a particle:
     "which court threw *out* ...") by a determiner ("which film *took* the award"), or by a name that ends the phrase
@@ -532,8 +564,8 @@ def _takes_object(words: list[str], i: int) -> bool:
     j = i + 1 + (i + 1 < len(words) and bool(_PARTICLE.match(words[i + 1])))
     if j >= len(words):
         return False
-    if _DETERMINER.match(words[j]):
-        return True
+    if _DETERMINER.match(words[j]):  # but "that" after a noun starts a clause about it: "the trojan that infects"
+        return words[j].lower() != "that"
     end = j
     while end < len(words) and words[end][:1].isupper():
         end += 1

@@ -121,7 +121,9 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
             lexical = weights.coverage(own)
             before = previous_lexical, previous_dense
             previous_lexical, previous_dense = lexical, dense
-            if text in seen_texts:
+            # a credit line claims nothing, and a sentence of the question's own words ("Veritas?" for "What is
+            # Veritas?") tells nothing it does not: neither can answer
+            if text in seen_texts or _CREDIT.fullmatch(text.strip()) or own <= question_terms:
                 continue
             seen_texts.add(text)
             found.append(
@@ -229,6 +231,11 @@ def _mentioned(word: str, found: set[str] | frozenset[str], variants: dict[str, 
     """Whether any of these terms is one of the word's, in any indexed spelling (a word with no terms counts)."""
     word_terms = terms(word)
     return not word_terms or any(t in found or variants.get(t, set()) & found for t in word_terms)
+
+
+# "(Photo by IRNA)", "Picture: Reuters/AFP": a credit names its source in a few capitalised words
+_CREDIT = re.compile(r"\(?(?i:photo|image|picture)s?(?: (?i:credit))?:?\s+(?:(?i:by)\s+)?"
+                     r"[A-Z][\w&/-]*(?:\s+[A-Z][\w&/-]*){0,4}\)?\.?")
 
 
 def is_fragment(text: str) -> bool:

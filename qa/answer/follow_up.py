@@ -2,8 +2,9 @@
 
 Two ways a question leans on the conversation:
 - a pronoun ("When did *he* visit Tehran?"): "he", "she", "him", "his" and "her" stand for the person the previous
-  answer was about: the name it answered with, else the person the previous question named (in full, or as the
-  subject of its verb: "What did *Zarif* say?"), else the first full name in the sentence it quoted; the question is
+  answer was about: the name it answered with; else, after "who did ...?", the one its quote opens with ("*Zarif*
+  made the remarks ..." for "Who visited Baku?"); else the person the previous question named (in full, or as the
+  subject of its verb: "What did *Zarif* say?"); else the first full name in the sentence it quoted; the question is
   rewritten with that name and shown as "Read as: ...". The previous question is taken as it was read, so a third
   "he" still finds the person the first question named;
 - an ellipsis ("Which country stayed away?", "What about Russia?", "And in Japan?"), or "it" or "they" for what was
@@ -19,7 +20,7 @@ import functools
 import re
 from typing import Callable
 
-from qa.index import names
+from qa.index import DEMONYMS, STOPWORDS, names
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
@@ -67,18 +68,48 @@ _QUESTIONS = re.compile(r"[^?]+\?|[^?]+$")
 
 
 def _person(short: str | None, quote: str, previous_question: str) -> str | None:
-    for text in (short or "", previous_question):
-        if person := _first_full_name(text):
-            return person
-    # The one the previous question asked about, though named once ("What did Zarif say in Baku?"): the subject of
-    # its verb, else its only name; in full where the quote names them so.
-    subject = _SUBJECT.match(previous_question)
+    if person := _first_full_name(short or ""):
+        return person
+    if _WHO_DID.match(previous_question):
+        # "Who won the Australian Open?": the one who did it is the answer, never a name the question gives; the
+        # quote's subject where a name opens it ("*Zarif* made the remarks in a meeting with President of
+        # Azerbaijan Ilham Aliyev" answers "Who visited Baku?"), else the first full name it gives
+        subject = _quote_subject(quote)
+        return _in_full(subject, quote) if subject else _first_full_name(quote)
+    # The one the previous question asked about: the subject of its verb ("What did *Zarif* say in Baku?", "How
+    # much of Manchester United does *Glazer* own?"), else its first full name, else its only name; in full where
+    # the quote names them so.
+    if subject := _subject(previous_question):
+        return _without_role(subject) if " " in subject else _in_full(subject, quote)
+    if person := _first_full_name(previous_question):
+        return person
     given = [w for w in names(previous_question) if w[1:].islower()]
-    single = subject.group(1) if subject else given[0] if len(given) == 1 else None
-    if single:
-        return next((_without_role(m.group(0)) for m in _FULL_NAME.finditer(quote)
-                     if m.group(0).split()[-1] == single), single)
-    return _first_full_name(quote)
+    return _in_full(given[0], quote) if len(given) == 1 else _first_full_name(quote)
+
+
+def _in_full(surname: str, quote: str) -> str:
+    return next((_without_role(m.group(0)) for m in _FULL_NAME.finditer(quote) if m.group(0).split()[-1] == surname),
+                surname)
+
+
+# "Who" as the subject of its verb ("Who visited Baku?"), not its object ("Who did Zarif meet?") nor "who is X"
+_WHO_DID = re.compile(r"^\W*who\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|may|"
+                      r"might|must)\b)[a-z]", re.I)
+
+
+def _quote_subject(quote: str) -> str | None:
+    opening = _OPENING_NAME.match(quote)
+    if not opening or _NOT_A_PERSON.match(opening.group(1)) or opening.group(1).lower() in _COUNTRY_WORDS | STOPWORDS:
+        return None
+    return opening.group(1)
+
+
+# A sentence that opens with one capitalised word before a verb in the past, perhaps after a phrase that describes
+# it ("Zarif made ...", "Roche, a former Davis Cup player, won ..."), not "The talks ..." nor "Iran said" (a country
+# is no one "he" or "she" stands for).
+_OPENING_NAME = re.compile(r"^\W*([A-Z][a-z'’-]+)(?:,[^,]{1,80},)?\s+(?:[a-z]+ed|said|says|told|tells|made|met|went|"
+                           r"gave|took|wrote|spoke|held|left|led|won|sent|came|saw|became|brought|bought|sold)\b")
+_COUNTRY_WORDS = frozenset(DEMONYMS) | frozenset(DEMONYMS.values())
 
 
 def _first_full_name(text: str) -> str | None:
@@ -86,10 +117,18 @@ def _first_full_name(text: str) -> str | None:
                 None)
 
 
-# A name right after the question word and its auxiliary is the question's subject: "When did *Bayramov* visit",
-# "Where was *Zarif* going", "Why has *Smith* resigned".
-_SUBJECT = re.compile(r"^\W*(?i:what|when|where|why|how|who|whom)\s+(?i:did|does|do|was|is|were|are|has|have|had|"
-                      r"will|would|can|could)\s+([A-Z][a-z-]+)\b(?!['’]|\s+[A-Z])")
+def _subject(question: str) -> str | None:
+    found = _SUBJECT.search(question)
+    if not found or _POSSESSIVE.search(found.group(1)) or found.group(1).lower() in _COUNTRY_WORDS:
+        return None
+    return found.group(1)
+
+
+# A name right after an auxiliary is the question's subject: "When did *Bayramov* visit", "Where was *Zarif* going",
+# "Why has *Gordon Brown* resigned", "How much of it does *Glazer* own"; not an owner ("did *Iran's* minister").
+_SUBJECT = re.compile(r"\b(?i:did|does|do|was|is|were|are|has|have|had|will|would|can|could)\s+"
+                      r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
+_POSSESSIVE = re.compile(r"['’]s?$")
 
 
 _ROLE_WORD = re.compile(r"^(Minister|President|Secretary|Chancellor|Chairman|Chairwoman|Chief|Executive|Director|"
@@ -98,9 +137,12 @@ _ROLE_WORD = re.compile(r"^(Minister|President|Secretary|Chancellor|Chairman|Cha
 
 
 def _without_role(name: str) -> str:
-    """"Azerbaijan's Foreign Minister Jeyhun Bayramov" -> "Jeyhun Bayramov": what stands before the last title."""
+    """"Azerbaijan's Foreign Minister Jeyhun Bayramov" -> "Jeyhun Bayramov": what stands before the last title, and
+    a country before a full name ("President of *Azerbaijan* Ilham Aliyev", read as one run of capitalised words)."""
     words = name.split()
     cut = max((i + 1 for i, word in enumerate(words[:-2]) if _ROLE_WORD.match(word)), default=0)
+    if len(words) - cut > 2 and words[cut].lower() in _COUNTRY_WORDS:
+        cut += 1
     return " ".join(words[cut:])
 
 
