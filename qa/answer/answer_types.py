@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable
 
-from qa.index import DEMONYMS, one_edit, terms
+from qa.index import DEMONYMS, STOPWORDS, one_edit, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
 # "What does a monthly pass cost?", "What did it cost to stage?": a sum (not "what did he say about the cost")
@@ -92,7 +92,7 @@ def wanted(question: str) -> str | None:
     ("How many times had X blocked it, when Y ...?" asks for a number, not a date). A question that opens with a
     "when" clause of its own ("When Pernod Ricard bought a third of Seagram, which company took the rest?") asks what
     follows it: a date only when no question word follows ("When X visited Baku, what did Y say?" asks what Y said)."""
-    if _IDENTITY.match(question):
+    if described(question):
         return None
     asked_already, opening_when = False, None
     for start in _CLAUSE_START.finditer(question):
@@ -115,10 +115,44 @@ def wanted(question: str) -> str | None:
     return None if asked_already else opening_when
 
 
-# "Who is Sahiba Gafarova?" asks who she is (her role, what she did), not for another person's name; "Who is Iran's
-# president?" still asks for a person.
-_IDENTITY = re.compile(r"\W*who\s+(?:is|was|are|were)\s+(?-i:[A-Z][\w.-]*(?:['’](?!s\b)\w+)?"
-                       r"(?:\s+(?:[A-Z][\w.-]*(?:['’](?!s\b)\w+)?|bin|al|de|van|von|der))*)\s*\??\s*$", re.I)
+@dataclass(frozen=True)
+class Described:
+    """What "Who is X?" or "What is X?" asks to have described."""
+
+    name: str  # "Sahiba Gafarova", "ECO", "3+3 format"
+    someone: bool  # asked with "who": a person, whom a role before the name describes ("Speaker ... Gafarova")
+
+
+def described(question: str) -> Described | None:
+    """What a question asks to have described, when that is all it asks: "Sahiba Gafarova" of "Who is Sahiba
+    Gafarova?" (her role, what she did: not another person's name), "ECO" of "what's the ECO", "3+3 format" of "What
+    is the 3+3 format?", "Gordon Brown" of "Tell me who Gordon Brown is", "Bill Morris" of "Who is Bill Morris, who
+    accused the parties ...?" (what follows the comma only says which one). Not "Who is Iran's president?" nor "Who
+    is the Speaker?" (they ask for a person), nor "What is the capital of Armenia?" or "What is the latest news on
+    the border?" (they ask about something else)."""
+    found = _DESCRIBE_ASKED.match(question)
+    if not found:
+        return None
+    words = (found.group("x") or found.group("y")).split()
+    the = bool(words) and words[0].lower() in ("the", "a", "an")
+    words = words[1:] if the else words
+    named = [w[:1].isupper() or w[:1].isdigit() for w in words]
+    who = (found.group("who") or found.group("who2")).lower() == "who"
+    if not words or len(words) > 5 or (who and (the or not all(named))) or (not any(named) and (the or len(words) > 2)):
+        return None
+    for i, word in enumerate(words):
+        if _POSSESSIVE.search(word) or word.lower() in STOPWORDS and not (
+                word.lower() in _NAME_PARTICLES and 0 < i < len(words) - 1 and named[i - 1] and named[i + 1]):
+            return None
+    return Described(" ".join(words), who)
+
+
+_NAME_PARTICLES = ("of", "and", "the", "for", "to")  # inside a name: "Bank of England", "Passport to Paradise"
+# "Who is X?", "what's the X", "Tell me who X is", "Who is X, quoted on ...?"
+_DESCRIBE_ASKED = re.compile(r"^\W*(?:(?:tell me|explain)\s+)?(?P<who>who|what)(?:['’]s|\s+(?:is|are|was|were))\s+"
+                             r"(?P<x>[^?,;:]+?)\s*(?:,[^?]*)?\??\s*$|"
+                             r"^\W*(?:tell me|explain)\s+(?P<who2>who|what)\s+(?P<y>[^?,;:]+?)\s+(?:is|are|was|were)\s*"
+                             r"[.?]?\s*$", re.I)
 
 
 # "When" followed by a subject, not by a verb ("when did", "when is"), opens a clause rather than asking.
@@ -142,6 +176,31 @@ def holds(kind: str | None, sentence: str, question: str) -> bool:
         return bool(_REASON.search(sentence))
     if kind == "name":
         return any(word.lower() not in question.lower() for word in _CAPITALISED.findall(sentence, 1))
+    return False
+
+
+def describes(sentence: str, described: Described, by_surname: bool = False) -> bool:
+    """Whether the sentence says who or what is `described` where it names it: after a description ("industry
+    watchdog *Ofcom*", "Turkmenistan's capital of *Ashgabat*") or, for a person, a role ("Speaker of Azerbaijan's
+    National Assembly *Sahiba Gafarova*"); before a description ("*Ofcom*, the media regulator,", "*Veritas* is a
+    ..."); or as the short form of a name it spells out ("Economic Cooperation Organization (*ECO*)"). `by_surname`:
+    a person is also found by surname alone ("billionaire *Abramovich*"), where the article names them in full
+    (another Williams is someone else)."""
+    words = described.name.split()
+    forms = [described.name] + ([words[-1]] if by_surname and len(words) > 1 and all(w[:1].isupper() for w in words)
+                                else [])
+    for form in forms:
+        for mention in re.finditer(rf"(?<![\w-]){re.escape(form)}(?![\w-])", sentence, re.I):
+            before, after = sentence[:mention.start()], sentence[mention.end():]
+            spelled_out = form.isupper() and _SPELLED_OUT.search(before)
+            if _DESCRIBED_AFTER.match(after) or spelled_out or _KIND_OF_PLACE.search(before) or (
+                    described.someone and _ROLE_BEFORE.search(before)):
+                return True
+            word = _WORD_BEFORE.search(before)
+            if word and word.group(1).lower() not in STOPWORDS and not (
+                    _VERB.match(word.group(1)) or _PARTICIPLE.match(word.group(1)) or _NOT_A_DESCRIPTION.match(
+                        word.group(1))):
+                return True
     return False
 
 
@@ -303,6 +362,21 @@ _ROLES = ("President", "Minister", "Secretary", "Chairman", "Chairwoman", "Chair
           "Manager", "Captain", "Editor", "Professor", "Executive", "Officer", "Spokesman", "Spokeswoman", "Leader")
 _ROLE = re.compile(rf"\b(?:{'|'.join(_ROLES)})\s+(?=[A-Z])")
 _ROLE_TERMS = frozenset(terms(" ".join(_ROLES)))  # a question's focus that asks for a person: "which *judge* ...?"
+# `describes`: a description after the name (an apposition or a relative clause: "Ofcom, the regulator", "Glazer,
+# who owns"; a bracket; "is a ..."), a name spelled out before its short form, a role before the name
+_DESCRIBED_AFTER = re.compile(r"\s*(?:,\s+(?:a|an|the|who|which|whose|one|its|his|her|their|chief|head|former)\b|"
+                              r"\((?:a|an|the|[a-z]{3,})\b|(?:is|was|are|were)\s+(?:a|an|the|one)\b)", re.I)
+# a name spelled out, or a description, before an acronym in brackets: "Economic Cooperation Organization (ECO)",
+# "the Dutch football federation (KNVB)"
+_SPELLED_OUT = re.compile(r"\b[\w'’-]{3,}\s+\(\s*$")
+_ROLE_BEFORE = re.compile(rf"\b(?:{'|'.join(_ROLES)})\b(?:\s+(?:(?:of|for|the|and)\s+)*[A-Z][\w'’.-]*){{0,6}}\s+$")
+_KIND_OF_PLACE = re.compile(r"\b(?:capital|city|town|village|region|province|state|port|district|island|republic)"
+                            r"\s+of\s+$", re.I)
+_WORD_BEFORE = re.compile(r"(?<![.!?]\s)\b([a-z][a-z-]{2,})\s+$")
+# Words before a name that say nothing of what it is: verbs ("*explains* Herbert Hansen", "*urges* Ofcom"), adverbs
+# ("*particularly* Ofcom"), adjectives of time or size ("the *original* iPod")
+_NOT_A_DESCRIPTION = re.compile(r"^(?:\w+ly|\w+[^s]s|new|old|original|latest|first|last|next|same|other|own|whole|big|"
+                                r"bigger|biggest|small|current|recent|rival)$", re.I)
 
 
 def _after_role(span: Span) -> Span:
@@ -425,6 +499,7 @@ class Asked:
     unit: str | None = None  # a key of _UNITS, or "money": "how long is the border" wants a length in km or miles
     several: bool = False  # it asks for more than one: "which *countries*", "which *two* bands"
     how_many: int | None = None  # how many, when it says: "which *two* counties" -> 2
+    described: Described | None = None  # what "Who is X?" or "What is X?" asks to have described
 
 
 # The verbs between "how much" and the verb it asks about: "how much *did* he pay", "how much *is* it costing"
@@ -500,14 +575,19 @@ def asked(question: str) -> Asked:
     kind = wanted(question)
     # a reason is asked for as a clause: "what *reason* did they give" names the kind, not a thing to find
     head = None if kind == "reason" else _focus_head(question)
+    if kind is None and head and _NUMBER_HEAD.match(head):  # "what was the UK inflation *rate*?": a number
+        kind = "number"
     if unit is None and head and _SUM_FOCUS.match(head):
         unit = "money"
     count = _A_FEW.search(question)
     how_many = _COUNTS[count.group("n").lower()] if count else None
     several = bool(head and _PLURAL.search(head)) or how_many is not None
-    return Asked(kind, tuple(terms(head)) if head else (), unit, several, how_many)
+    return Asked(kind, tuple(terms(head)) if head else (), unit, several, how_many,
+                 None if kind else described(question))
 
 
+_NUMBER_HEAD = re.compile(r"^(?:number|percentage|proportion|fraction|amount|size|value|price|population|cost|total|"
+                          r"rate|margin)s?$", re.I)
 _A_FEW = re.compile(r"\b(?:which|what)\s+(?P<n>two|three|four|five|six|both)\b", re.I)
 _COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 import numpy as np
 
-from qa.answer.answer_types import Asked, counts_focus, holds, short_answer
+from qa.answer.answer_types import Asked, counts_focus, describes, holds, short_answer
 from qa.index import Retrieved, Vocabulary, name_runs, names, terms
 from qa.temporal import MONTHS, WEEKDAYS, resolve_relative
 from qa.types import Citation, Passage, Sentence
@@ -53,6 +53,7 @@ class Candidate:
     has_number: bool
     has_date: bool
     words: int
+    describes: bool = False  # it says who or what a "Who is X?" question asks about is (answer_types.describes)
 
     @property
     def text(self) -> str:
@@ -156,6 +157,8 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     has_number=holds("number", text, question),
                     has_date=holds("date", text, question),
                     words=len(text.split()),
+                    describes=bool(asked.described) and describes(
+                        text, asked.described, set(terms(asked.described.name)) <= article_terms(passage.doc)),
                 )
             )
     return found

@@ -19,9 +19,11 @@ command:
   answer is the geometric mean of that and the pair reader's probability that one of its sentences does.
 
 A question is refused when that probability is below the threshold chosen on the dev split, and always when it asks
-for a number, a date or a sum of money and the ranker's first sentence holds none, or when the article of the
-reader's best sentence never mentions as many of the question's names as chosen on dev (two: an article about
-someone or something else). The answer's `confidence` is the
+for a number, a date or a sum of money and the ranker's first sentence holds none, when the article of the reader's
+best sentence never mentions as many of the question's names as chosen on dev (two: an article about someone or
+something else), or when it asks who someone is and no sentence read gives them a role or a description. A "who /
+what is X?" question whose answer some sentence describes is answered by the best of them, whatever the threshold
+(the models were fitted on questions that ask for a fact). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
 right on the dev split). The best sentence is quoted first, unless its article leaves a name the question asks about
@@ -274,8 +276,9 @@ def answerability(ranking: Ranking, asked: Asked, unknown_names: int, model: Rea
     """The probability that the articles answer the question, from the ranker's list (`ranking.alone`) and the pair
     reader's probability that none of the sentences it read answers (`ranking.none`; None: it did not read); 0 when
     the question wants a number, a date or a sum of money and the ranker's first sentence holds none ("how many ...?"
-    and no number: whatever that sentence says, it is not the answer), or when the article of the reader's best
-    sentence never mentions `model.refuse_unsaid` of the names the question asks about. The ranker's first sentence
+    and no number: whatever that sentence says, it is not the answer), when the article of the reader's best
+    sentence never mentions `model.refuse_unsaid` of the names the question asks about, or when it asks who someone is
+    and no sentence says (`Candidate.describes`). The ranker's first sentence
     for the number rules, not the pair reader's: the pair reader's best span makes its first sentence hold a number
     more often, whether or not it is the one asked for, and on dev the rule reading it refused fewer unanswerable
     questions and more answerable ones (docs/evaluation.md). The reader's best sentence for the names: it is the one
@@ -290,6 +293,11 @@ def answerability(ranking: Ranking, asked: Asked, unknown_names: int, model: Rea
     if asked.kind in MEASURED and not top.typed or asked.unit in MEASURED_IN and not top.focus_counted:
         return 0.0
     if unsaid_refuses(ranking.ranked, model):
+        return 0.0
+    # "Who is X?" where no sentence read gives X a role or a description: news introduces a person by what they do,
+    # and one it names bare (in a list of results, after "said") it does not say who is. A thing ("What is X?") is
+    # described in too many ways for the patterns to know it is not ("the Khoda-Afarin Dam").
+    if asked.described and asked.described.someone and not any(r.candidate.describes for r in ranked):
         return 0.0
     p = float(model.answerability.probability(answerability_row(ranked, asked, unknown_names))[0])
     # `none` is a softmax share, never exactly 1 unless it underflows; a logistic `p` is never 0. Kept above 0 so
@@ -413,10 +421,13 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     if not ranked:
         return Verdict([], [], 0.0, 0.0, True)
     answerable = answerability(ranking, asked, unknown_names, model)
-    if refuses(answerable, model.refuse_below):
+    # "Who is X?" / "What is X?": the reader's best sentence that says what X is, whatever the answerability: it
+    # was fitted on questions that ask for a fact, and sees a description only as a sentence that names X
+    describing = next((r for r in ranked if r.candidate.describes), None)
+    if describing is None and refuses(answerable, model.refuse_below):
         return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,
                        True)
-    ranked = said_first(ranked)
+    ranked = [describing, *(r for r in ranked if r is not describing)] if describing else said_first(ranked)
     best = ranked[0]
     confidence = answerable * best.p
     chosen = [best.candidate]
