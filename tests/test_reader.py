@@ -474,6 +474,11 @@ def test_a_sentence_describes_what_it_names_by_a_role_or_a_description():
     assert describes("It met in Turkmenistan's capital of Ashgabat.", Described("Ashgabat", False))
     assert not describes("He said Ofcom would act, particularly Ofcom alone.", ofcom)  # a verb, an adverb
     assert not describes('"It works," explains Herbert Hansen.', Described("Herbert Hansen", True))
+    blair = Described("Tony Blair", True)
+    assert not describes("Ministers believe Tony Blair will move him.", blair)
+    assert not describes("He was working for Tony Blair then.", blair)
+    assert describes("Prime Minister Tony Blair called him a giant.", blair)
+    assert describes('"It was strong," chairman and chief executive Tony Blair said.', blair)
     # a role describes a person, not the body it names
     assert not describes("Secretary of Iran's Expediency Council Mohsen Rezaei spoke.", Described("Expediency Council",
                                                                                                False))
@@ -881,3 +886,27 @@ def test_the_pair_reader_scores_a_span_by_its_first_and_last_tokens_as_it_scores
     best = reader.read(question, [sentence])[0][1]
     scores = reader.span_scores(question, sentence, [aviator, blanchett, (3, 4)])
     assert max(scores[:2]) <= best + 1e-6 and scores[2] == -np.inf  # the best span's score bounds every span's
+
+
+def test_who_someone_is_is_looked_for_beyond_the_passages_that_name_them_most(tmp_path):
+    """The stories that quote someone rank above the one that says who they are: with one passage read, the answer
+    still comes from the sentence that describes them, found among the passages retrieval ranks next."""
+    from qa.answer.engine import Engine
+    from qa.config import Settings
+    from qa.ingest.sync import ingest
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    for n in range(2):
+        (articles / f"quote{n}.txt").write_text(
+            f"Jane Roe speaks on rates {n}\n\nJane Roe said rates would rise. Jane Roe said it twice, and Jane Roe "
+            f"said it again on day {n}. Markets fell as Jane Roe spoke.\n", encoding="utf-8")
+    (articles / "profile.txt").write_text(
+        "Bank names new adviser\n\nThe bank has hired chief economist Jane Roe from a rival lender.\n", encoding="utf-8")
+    settings = Settings(articles_dir=articles, store_dir=tmp_path / "store", chroma_host=None,
+                        answer_mode="extractive")
+    ingest(settings)
+    answer = Engine(settings).ask("Who is Jane Roe?", top_k=1)
+    assert not answer.refused and "chief economist" in answer.text, answer.text
+    assert answer.citations[0].doc == "profile.txt"
+    assert Engine(settings).ask("Who is John Doe?", top_k=1).refused  # named nowhere

@@ -197,9 +197,8 @@ def describes(sentence: str, described: Described, by_surname: bool = False) -> 
                     described.someone and _ROLE_BEFORE.search(before)):
                 return True
             word = _WORD_BEFORE.search(before)
-            if word and word.group(1).lower() not in STOPWORDS and not (
-                    _VERB.match(word.group(1)) or _PARTICIPLE.match(word.group(1)) or _NOT_A_DESCRIPTION.match(
-                        word.group(1))):
+            if word and _DESCRIBING_NOUN.match(word.group(1)) and not (
+                    word.group(1) in STOPWORDS or _VERB.match(word.group(1))):
                 return True
     return False
 
@@ -373,10 +372,15 @@ _ROLE_BEFORE = re.compile(rf"\b(?:{'|'.join(_ROLES)})\b(?:\s+(?:(?:of|for|the|an
 _KIND_OF_PLACE = re.compile(r"\b(?:capital|city|town|village|region|province|state|port|district|island|republic)"
                             r"\s+of\s+$", re.I)
 _WORD_BEFORE = re.compile(r"(?<![.!?]\s)\b([a-z][a-z-]{2,})\s+$")
-# Words before a name that say nothing of what it is: verbs ("*explains* Herbert Hansen", "*urges* Ofcom"), adverbs
-# ("*particularly* Ofcom"), adjectives of time or size ("the *original* iPod")
-_NOT_A_DESCRIPTION = re.compile(r"^(?:\w+ly|\w+[^s]s|new|old|original|latest|first|last|next|same|other|own|whole|big|"
-                                r"bigger|biggest|small|current|recent|rival)$", re.I)
+# A noun right before a name that says what it is: one that names a person by what they do ("*chairman*, "*sculptor*",
+# "*billionaire*", "*spokeswoman*", "*analyst*") or a kind of body ("industry *watchdog* Ofcom", "low-cost *airline* Air
+# Deccan"); not a verb ("*believe* Tony Blair", "*explains* Herbert Hansen"), an adverb or an adjective ("the
+# *original* iPod")
+_DESCRIBING_NOUN = re.compile(r"^(?:[a-z-]+(?:er|or|ist|ian|man|woman|ress|aire|ee)|[a-z-]*(?:ant|ent)(?<!want)"
+                              r"(?<!meant)|executive|representative|analyst|chief|boss|coach|star|head|judge|tycoon|captain|champion|veteran|"
+                              r"watchdog|regulator|firm|company|group|bank|agency|giant|airline|network|channel|site|"
+                              r"website|magazine|party|union|club|band|duo|trio|body|charity|council|programme|"
+                              r"show|service|scheme|system|device|console|brand|label)$")
 
 
 def _after_role(span: Span) -> Span:

@@ -273,12 +273,31 @@ class Engine:
             asked_for = asked(named)
         found = extractive.candidates(named, asked_for, retrieved, retrieved.sentence_vectors, vocabulary,
                                       self.published, self.retriever.article_terms)
+        if asked_for.described and not scope and not any(c.describes for c in found):
+            found = self._described_deeper(found, named, asked_for, retrieved, top_k, only)
         if scope:
             found = time_scope.mark(found, scope, self.published)
         # A name counts as known when any passage read mentions it, also one that the date range ranked out.
         unknown = extractive.unknown_names(
             named, dataclasses.replace(retrieved, passages=pool if scope else retrieved.passages))
         return Evidence(standalone, scope, retrieved, asked_for, found, len(unknown), pool, lists_holders, named)
+
+    def _described_deeper(self, found: list[Candidate], named: str, asked_for: Asked, retrieved: Retrieved,
+                          top_k: int, only: DocFilter | None) -> list[Candidate]:
+        """"Who is X?" where no passage read says who X is: the passages that name X most are not always the ones
+        that describe X ("Time Warner chairman Richard Parsons" ranks below stories that quote him), so the next
+        passages retrieval ranks (as deep as a date range reads) are searched for a sentence that does; those
+        sentences are read too, and their passages returned with the others."""
+        deeper = self.retriever.retrieve(named, top_k * time_scope.POOL, only)
+        describing = [c for c in extractive.candidates(named, asked_for, deeper, deeper.sentence_vectors,
+                                                       self.retriever.tables.vocabulary, self.published,
+                                                       self.retriever.article_terms)
+                      if c.describes and c.passage_rank >= top_k]
+        ids = {c.passage.id for c in describing}
+        retrieved.passages += [scored for scored in deeper.passages if scored.passage.id in ids]
+        retrieved.sentence_vectors.update(deeper.sentence_vectors)
+        retrieved.passage_similarity.update(deeper.passage_similarity)
+        return found + describing
 
     def _pool_holders(self, found: Evidence) -> list[Candidate]:
         """The sentences of the dated passages retrieved beyond those read that name someone in the role asked about."""
