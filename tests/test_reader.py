@@ -448,6 +448,7 @@ def test_the_number_rule_refuses_even_when_the_fitted_threshold_is_zero():
     ("What is phishing?", "phishing", False),
     ("Who is Tom Hardy, quoted on the markets?", "Tom Hardy", True),  # the clause only says which one
     ("What is Passport to Paradise?", "Passport to Paradise", False),
+    ("What does Ofcom do?", "Ofcom", False),
     # they ask for someone, or about something else
     ("Who is Iran's president?", None, None),
     ("Who is the Speaker?", None, None),

@@ -133,11 +133,11 @@ def described(question: str) -> Described | None:
     found = _DESCRIBE_ASKED.match(question)
     if not found:
         return None
-    words = (found.group("x") or found.group("y")).split()
+    words = (found.group("x") or found.group("y") or found.group("z")).split()
     the = bool(words) and words[0].lower() in ("the", "a", "an")
     words = words[1:] if the else words
     named = [w[:1].isupper() or w[:1].isdigit() for w in words]
-    who = (found.group("who") or found.group("who2")).lower() == "who"
+    who = (found.group("who") or found.group("who2") or "what").lower() == "who"
     if not words or len(words) > 5 or (who and (the or not all(named))) or (not any(named) and (the or len(words) > 2)):
         return None
     for i, word in enumerate(words):
@@ -148,11 +148,12 @@ def described(question: str) -> Described | None:
 
 
 _NAME_PARTICLES = ("of", "and", "the", "for", "to")  # inside a name: "Bank of England", "Passport to Paradise"
-# "Who is X?", "what's the X", "Tell me who X is", "Who is X, quoted on ...?"
+# "Who is X?", "what's the X", "Tell me who X is", "Who is X, quoted on ...?", "What does X do?"
 _DESCRIBE_ASKED = re.compile(r"^\W*(?:(?:tell me|explain)\s+)?(?P<who>who|what)(?:['’]s|\s+(?:is|are|was|were))\s+"
                              r"(?P<x>[^?,;:]+?)\s*(?:,[^?]*)?\??\s*$|"
                              r"^\W*(?:tell me|explain)\s+(?P<who2>who|what)\s+(?P<y>[^?,;:]+?)\s+(?:is|are|was|were)\s*"
-                             r"[.?]?\s*$", re.I)
+                             r"[.?]?\s*$|"
+                             r"^\W*what\s+(?:does|do|did)\s+(?P<z>[^?,;:]+?)\s+do\s*\??\s*$", re.I)
 
 
 # "When" followed by a subject, not by a verb ("when did", "when is"), opens a clause rather than asking.
