@@ -499,6 +499,8 @@ def test_who_someone_is_is_answered_by_the_sentence_that_says_so_or_refused():
     always = dataclasses.replace(load_model(), refuse_below=1.01, pair_sha256="")  # a threshold that refuses all
     verdict = read([names, says], question, 0, always)
     assert not verdict.refused and verdict.chosen[0] is says
+    assert verdict.confidence == always.described_right  # as often right as such answers were on the sets'
+    assert 0.5 < always.described_right < 1.0
     never = dataclasses.replace(always, refuse_below=0.0)
     assert read([names], question, 0, never).refused
     # a thing is described in too many ways to refuse for want of the ones the patterns know

@@ -137,6 +137,10 @@ class ReaderModel:
     # Where no single span of the best sentence answers by the rules (`answer_types.short_answer`), the one of its
     # spans the pair reader scores highest leads the answer when it scores at least this (None: never).
     span_above: float | None = None
+    # The share of the "who / what is X?" questions answered by a sentence that describes X whose answer was right, on
+    # the train and dev splits of the sets of such questions: the confidence of such an answer (the models were never
+    # fitted on them, and their probability says little of it).
+    described_right: float | None = None
 
     @property
     def picks_spans(self) -> bool:
@@ -149,7 +153,8 @@ class ReaderModel:
                 "second_within_words": self.second_within_words,
                 "pair_sha256": self.pair_sha256, "pair_none": round(self.pair_none, 6),
                 "rules_right": round(self.rules_right, 6), "refuse_unsaid": self.refuse_unsaid,
-                "span_above": None if self.span_above is None else round(self.span_above, 6)}
+                "span_above": None if self.span_above is None else round(self.span_above, 6),
+                "described_right": None if self.described_right is None else round(self.described_right, 6)}
 
 
 @lru_cache(maxsize=4)
@@ -159,7 +164,8 @@ def load_model(path: Path = MODEL_PATH) -> ReaderModel:
                        LinearModel.from_json(data["answerability"], ANSWERABILITY_FEATURES),
                        float(data["refuse_below"]), float(data["second_ratio"]), int(data["second_within_words"]),
                        data.get("pair_sha256", ""), float(data.get("pair_none", 0.0)),
-                       float(data.get("rules_right", 1.0)), data.get("refuse_unsaid"), data.get("span_above"))
+                       float(data.get("rules_right", 1.0)), data.get("refuse_unsaid"), data.get("span_above"),
+                       data.get("described_right"))
 
 
 def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
@@ -429,7 +435,7 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
                        True)
     ranked = [describing, *(r for r in ranked if r is not describing)] if describing else said_first(ranked)
     best = ranked[0]
-    confidence = answerable * best.p
+    confidence = model.described_right if describing and model.described_right is not None else answerable * best.p
     chosen = [best.candidate]
     if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \
             best.candidate.words + ranked[1].candidate.words <= model.second_within_words:
