@@ -373,15 +373,15 @@ _ROLE_BEFORE = re.compile(rf"\b(?:{'|'.join(_ROLES)})\b(?:\s+(?:(?:of|for|the|an
 _KIND_OF_PLACE = re.compile(r"\b(?:capital|city|town|village|region|province|state|port|district|island|republic)"
                             r"\s+of\s+$", re.I)
 _WORD_BEFORE = re.compile(r"(?<![.!?]\s)\b([a-z][a-z-]{2,})\s+$")
-# A noun right before a name that says what it is: one that names a person by what they do ("*chairman*, "*sculptor*",
-# "*billionaire*", "*spokeswoman*", "*analyst*") or a kind of body ("industry *watchdog* Ofcom", "low-cost *airline* Air
-# Deccan"); not a verb ("*believe* Tony Blair", "*explains* Herbert Hansen"), an adverb or an adjective ("the
-# *original* iPod")
+# A noun right before a name that says what it is: one that names a person by what they do ("*chairman*",
+# "*sculptor*", "*billionaire*", "*spokeswoman*", "*analyst*") or a kind of body ("industry *watchdog* Ofcom",
+# "low-cost *airline* Air Deccan"); not a verb ("*believe* Tony Blair", "*explains* Herbert Hansen"), an adverb or an
+# adjective ("the *original* iPod")
 _DESCRIBING_NOUN = re.compile(r"^(?:[a-z-]+(?:er|or|ist|ian|man|woman|ress|aire|ee)|[a-z-]*(?:ant|ent)(?<!want)"
-                              r"(?<!meant)|executive|representative|analyst|chief|boss|coach|star|head|judge|tycoon|captain|champion|veteran|"
-                              r"watchdog|regulator|firm|company|group|bank|agency|giant|airline|network|channel|site|"
-                              r"website|magazine|party|union|club|band|duo|trio|body|charity|council|programme|"
-                              r"show|service|scheme|system|device|console|brand|label)$")
+                              r"(?<!meant)|executive|representative|analyst|chief|boss|coach|star|head|judge|tycoon|"
+                              r"captain|champion|veteran|watchdog|regulator|firm|company|group|bank|agency|giant|"
+                              r"airline|network|channel|site|website|magazine|party|union|club|band|duo|trio|body|"
+                              r"charity|council|programme|show|service|scheme|system|device|console|brand|label)$")
 
 
 def _after_role(span: Span) -> Span:
