@@ -478,6 +478,7 @@ def test_a_sentence_describes_what_it_names_by_a_role_or_a_description():
     blair = Described("Tony Blair", True)
     assert not describes("Ministers believe Tony Blair will move him.", blair)
     assert not describes("He was working for Tony Blair then.", blair)
+    assert not describes("You must remember Tony Blair's speech.", blair)
     assert describes("Prime Minister Tony Blair called him a giant.", blair)
     assert describes('"It was strong," chairman and chief executive Tony Blair said.', blair)
     # a role describes a person, not the body it names

@@ -199,7 +199,7 @@ def describes(sentence: str, described: Described, by_surname: bool = False) -> 
                 return True
             word = _WORD_BEFORE.search(before)
             if word and _DESCRIBING_NOUN.match(word.group(1)) and not (
-                    word.group(1) in STOPWORDS or _VERB.match(word.group(1))):
+                    word.group(1) in STOPWORDS or _VERB.match(word.group(1)) or _ER_VERB.match(word.group(1))):
                 return True
     return False
 
@@ -382,6 +382,10 @@ _DESCRIBING_NOUN = re.compile(r"^(?:[a-z-]+(?:er|or|ist|ian|man|woman|ress|aire|
                               r"captain|champion|veteran|watchdog|regulator|firm|company|group|bank|agency|giant|"
                               r"airline|network|channel|site|website|magazine|party|union|club|band|duo|trio|body|"
                               r"charity|council|programme|show|service|scheme|system|device|console|brand|label)$")
+# ... and the verbs and adverbs with those endings ("*remember* Sven-Goran Eriksson's side")
+_ER_VERB = re.compile(r"^(?:remember|consider|offer|deliver|enter|order|suffer|wonder|gather|answer|discover|cover|"
+                      r"recover|prefer|transfer|register|alter|lower|rather|together|however|whether|either|neither|"
+                      r"another|later|sooner|further|better|present|represent|prevent|invent|resent|consent)$")
 
 
 def _after_role(span: Span) -> Span:
