@@ -449,6 +449,7 @@ def test_the_number_rule_refuses_even_when_the_fitted_threshold_is_zero():
     ("Who is Tom Hardy, quoted on the markets?", "Tom Hardy", True),  # the clause only says which one
     ("What is Passport to Paradise?", "Passport to Paradise", False),
     ("What does Ofcom do?", "Ofcom", False),
+    ("Who is Theresa May?", "Theresa May", True),
     # they ask for someone, or about something else
     ("Who is Iran's president?", None, None),
     ("Who is the Speaker?", None, None),
@@ -456,6 +457,7 @@ def test_the_number_rule_refuses_even_when_the_fitted_threshold_is_zero():
     ("what is the latest news on the border", None, None),
     ("What was the score?", None, None),
     ("What is it?", None, None),
+    ("What Is It?", None, None),
 ])
 def test_what_a_question_asks_to_have_described(question, name, someone):
     from qa.answer.answer_types import Described, described

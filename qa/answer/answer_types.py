@@ -138,11 +138,12 @@ def described(question: str) -> Described | None:
     words = words[1:] if the else words
     named = [w[:1].isupper() or w[:1].isdigit() for w in words]
     who = (found.group("who") or found.group("who2") or "what").lower() == "who"
-    if not words or len(words) > 5 or (who and (the or not all(named))) or (not any(named) and (the or len(words) > 2)):
+    if (not words or len(words) > 5 or (who and (the or not all(named))) or (not any(named) and (the or len(words) > 2))
+            or len(words) == 1 and words[0].lower() in STOPWORDS):  # "What Is It?"
         return None
-    for i, word in enumerate(words):
-        if _POSSESSIVE.search(word) or word.lower() in STOPWORDS and not (
-                word.lower() in _NAME_PARTICLES and 0 < i < len(words) - 1 and named[i - 1] and named[i + 1]):
+    for i, word in enumerate(words):  # a capitalised word is a name's, whatever it is elsewhere: "Theresa *May*"
+        if _POSSESSIVE.search(word) or word in STOPWORDS and not (
+                word in _NAME_PARTICLES and 0 < i < len(words) - 1 and named[i - 1] and named[i + 1]):
             return None
     return Described(" ".join(words), who)
 
