@@ -92,8 +92,6 @@ def wanted(question: str) -> str | None:
     ("How many times had X blocked it, when Y ...?" asks for a number, not a date). A question that opens with a
     "when" clause of its own ("When Pernod Ricard bought a third of Seagram, which company took the rest?") asks what
     follows it: a date only when no question word follows ("When X visited Baku, what did Y say?" asks what Y said)."""
-    if described(question):
-        return None
     asked_already, opening_when = False, None
     for start in _CLAUSE_START.finditer(question):
         if start.group("comma") and asked_already:
@@ -582,7 +580,8 @@ _CONTRACTED = re.compile(r"\b(what|who|where|when|which|why|how)['’](s|re)\b",
 def asked(question: str) -> Asked:
     question = _CONTRACTED.sub(lambda m: f"{m.group(1)} {'is' if m.group(2).lower() == 's' else 'are'}", question)
     unit = next((name for name, pattern in _MEASURES if pattern.search(question)), None)
-    kind = wanted(question)
+    about = described(question)  # "Who is X?" asks for no kind of answer: for what describes X
+    kind = None if about else wanted(question)
     # a reason is asked for as a clause: "what *reason* did they give" names the kind, not a thing to find
     head = None if kind == "reason" else _focus_head(question)
     if kind is None and head and _NUMBER_HEAD.match(head):  # "what was the UK inflation *rate*?": a number
@@ -592,8 +591,7 @@ def asked(question: str) -> Asked:
     count = _A_FEW.search(question)
     how_many = _COUNTS[count.group("n").lower()] if count else None
     several = bool(head and _PLURAL.search(head)) or how_many is not None
-    return Asked(kind, tuple(terms(head)) if head else (), unit, several, how_many,
-                 None if kind else described(question))
+    return Asked(kind, tuple(terms(head)) if head else (), unit, several, how_many, None if kind else about)
 
 
 _NUMBER_HEAD = re.compile(r"^(?:number|percentage|proportion|fraction|amount|size|value|price|population|cost|total|"

@@ -104,6 +104,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
     other_weights = TermWeights.of([t for t in retrieved.terms if t not in name_terms], vocabulary, retrieved.variants)
     question_bigrams = set(zip(retrieved.terms, retrieved.terms[1:]))
     unsaid, unsaid_in = names_unsaid(question, retrieved.variants), {}
+    described_terms = frozenset(terms(asked.described.name)) if asked.described else frozenset()
     found, seen_texts = [], set()
     for rank, scored in enumerate(retrieved.passages):
         passage = scored.passage
@@ -158,7 +159,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     has_date=holds("date", text, question),
                     words=len(text.split()),
                     describes=bool(asked.described) and describes(
-                        text, asked.described, set(terms(asked.described.name)) <= article_terms(passage.doc)),
+                        text, asked.described, described_terms <= article_terms(passage.doc)),
                 )
             )
     return found
