@@ -373,6 +373,23 @@ def test_a_pronoun_is_the_person_the_previous_question_asked_about_before_others
     assert calls == [1]  # the previous answer is asked for once
 
 
+def test_a_month_or_an_owner_before_a_name_is_no_person():
+    """"In *July* 2022 Amir-Abdollahian said ...": the one name a question gives is its person, but a month or a
+    weekday is no one; and a run of capitalised words ends at an owner's "'s" ("*Zarif's* Baku trip")."""
+    previous = "In July 2022 Amir-Abdollahian said what about the talks?"
+    answer, _ = _previous(None, "The talks went well, the minister said.", previous)
+    assert follow_up.rewrite("What did he call constructive?", [previous], answer) == \
+        "What did Amir-Abdollahian call constructive?"
+    previous = "Zarif's Baku trip: which day did he land?"
+    answer, _ = _previous("Sunday", "He landed in Baku on Sunday.", previous)
+    assert follow_up.rewrite("Which day did he meet Aliyev?", [previous], answer) == "Which day did Zarif meet Aliyev?"
+
+
+def test_what_a_follow_up_asks_for_is_its_own_not_the_previous_questions():
+    assert follow_up.own_question("How many were sold? (When did it launch?)") == "How many were sold?"
+    assert follow_up.own_question("How many were sold?") == "How many were sold?"
+
+
 def test_the_previous_question_counts_as_it_was_read():
     """A third turn's "he" finds the person the first question named, through the second turn's "he"."""
     history = ["What did Zarif say in Baku?", "Where was he going next?"]

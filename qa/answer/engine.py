@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from qa.answer import copies, extractive, follow_up, reader, spelling
+from qa.answer import compound, copies, extractive, follow_up, reader, spelling
 from qa.answer.answer_types import Asked, asked
 from qa.answer.extractive import Candidate
 from qa.config import Settings, get_settings
@@ -170,6 +170,17 @@ class Engine:
         question = clean_question(question)
         asked_for_llm = (mode or self.settings.answer_mode) == "llm"
         mode = resolve_mode(mode, self.settings)
+        # In LLM mode the model answers every part from the evidence; the extractive reader quotes one answer's
+        # sentences, so it answers each part in turn.
+        split = compound.parts(question) if mode == "extractive" else compound.Parts("", [question])
+        if len(split.questions) > 1:
+            answer = self._ask_in_parts(question, split, started, top_k=top_k, mode=mode, history=history,
+                                        since=since, until=until, date_range=date_range)
+            if asked_for_llm:
+                answer.notes.append(LLM_NOT_CONFIGURED)
+            if on_token:
+                on_token(answer.text)
+            return answer
         found = self.evidence(question, top_k=top_k, history=history, mode=mode, explicit=explicit)
         words = searched_words(found.question)
         if not words:
@@ -247,6 +258,24 @@ class Engine:
         }
         return answer
 
+    def _ask_in_parts(self, question: str, split: compound.Parts, started: float, *, history: list[str] | None,
+                      **options) -> Answer:
+        """`question` answered one part at a time (`compound`): the first as a turn of the conversation, each later
+        one as a follow-up of the part before it, answered just now ("... and who did he meet there?"), unless the
+        scene they share says who they are about."""
+        pieces, answers = split.texts, []
+        for i, piece in enumerate(pieces):
+            if i and not split.scene:
+                before = answers[-1]
+                said = (before.short_answer, before.citations[0].quote if before.citations else "",
+                        before.read_as or before.question)
+                piece = follow_up.rewrite(piece, pieces[i - 1:i], lambda: said)
+            answers.append(self.ask(piece, history=None if i else history, **options))
+        total = (time.perf_counter() - started) * 1000
+        retrieve = sum(a.timings_ms["retrieve"] for a in answers)
+        return compound.combined(question, pieces, answers,
+                                 {"retrieve": retrieve, "answer": total - retrieve, "total": total})
+
     def evidence(self, question: str, *, top_k: int | None = None, history: list[str] | None = None,
                  mode: str = "extractive", explicit: DateRange | None = None) -> Evidence:
         """What the reader weighs for a (clean) question: the passages retrieved and every sentence's signals."""
@@ -254,7 +283,7 @@ class Engine:
         standalone = self._standalone(spelling.corrected(question, vocabulary), history or [], mode)
         scope = explicit or time_scope.from_question(standalone)  # a follow-up may take its time from the last question
         top_k = top_k or self.settings.top_k
-        asked_for = asked(standalone)
+        asked_for = asked(follow_up.own_question(standalone))
         lists_holders = asked_for.kind == "person" and changes.asks_holder(standalone)
         with server_errors(self.settings):
             # A filter restricts inside the searches (only in-range articles are searched); a range read from the
@@ -270,7 +299,7 @@ class Engine:
         # as the passages write its words.
         named = extractive.cased_as_in(standalone, [scored.passage for scored in retrieved.passages])
         if named != standalone:
-            asked_for = asked(named)
+            asked_for = asked(follow_up.own_question(named))
         found = extractive.candidates(named, asked_for, retrieved, retrieved.sentence_vectors, vocabulary,
                                       self.published, self.retriever.article_terms)
         if asked_for.described and not scope and not any(c.describes for c in found):

@@ -21,6 +21,7 @@ import re
 from typing import Callable
 
 from qa.index import DEMONYMS, STOPWORDS, names
+from qa.temporal import MONTHS, WEEKDAYS
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
@@ -65,6 +66,14 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
 
 
 _QUESTIONS = re.compile(r"[^?]+\?|[^?]+$")
+_WITH_CONTEXT = re.compile(r"^(.*?\?)\s+\(.*\)$", re.S)
+
+
+def own_question(question: str) -> str:
+    """A question without the previous one that `rewrite` adds in brackets to retrieve it with: what it asks for is
+    its own ("How many were sold? (When did it launch?)" asks for a number, not a date)."""
+    found = _WITH_CONTEXT.match(question)
+    return found.group(1) if found else question
 
 
 def _person(short: str | None, quote: str, previous_question: str) -> str | None:
@@ -83,7 +92,8 @@ def _person(short: str | None, quote: str, previous_question: str) -> str | None
         return _without_role(subject) if " " in subject else _in_full(subject, quote)
     if person := _first_full_name(previous_question):
         return person
-    given = [w for w in names(previous_question) if w[1:].islower()]
+    given = [w for w in names(previous_question) if _CAPITALISED.match(w) and w.lower() not in _CALENDAR_WORDS
+             and not re.search(rf"\b{_PLACE_BEFORE}\s+{re.escape(w)}\b", previous_question, re.I)]
     return _in_full(given[0], quote) if len(given) == 1 else _first_full_name(quote)
 
 
@@ -110,11 +120,24 @@ def _quote_subject(quote: str) -> str | None:
 _OPENING_NAME = re.compile(r"^\W*([A-Z][a-z'’-]+)(?:,[^,]{1,80},)?\s+(?:[a-z]+ed|said|says|told|tells|made|met|went|"
                            r"gave|took|wrote|spoke|held|left|led|won|sent|came|saw|became|brought|bought|sold)\b")
 _COUNTRY_WORDS = frozenset(DEMONYMS) | frozenset(DEMONYMS.values())
+# A word written as a name is ("Zarif", "Amir-Abdollahian"), not an acronym ("UK")
+_CAPITALISED = re.compile(r"^[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)*$")
+_CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)  # "In *July* 2022 Amir-Abdollahian said ...": no one
+_PLACE_BEFORE = r"(?:in|at|on|from|to|into|near|across|outside|inside|around)"  # "in *Baku*": a place, not a person
 
 
 def _first_full_name(text: str) -> str | None:
-    return next((_without_role(m.group(0)) for m in _FULL_NAME.finditer(text) if not _NOT_A_PERSON.match(m.group(0))),
-                None)
+    return next((_owner(_without_role(m.group(0))) for m in _FULL_NAME.finditer(text)
+                 if not _NOT_A_PERSON.match(m.group(0))), None)
+
+
+def _owner(name: str) -> str:
+    """"Zarif's Baku" (of "Zarif's Baku trip") -> "Zarif": a run of capitalised words ends at an owner's "'s"."""
+    owner = _OWNER.match(name)
+    return owner.group(1) if owner else name
+
+
+_OWNER = re.compile(r"^(.+?)['’]s\s")
 
 
 def _subject(question: str) -> str | None:
