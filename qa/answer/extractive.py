@@ -243,8 +243,13 @@ _CREDIT = re.compile(r"\(?(?i:photo|image|picture)s?(?: (?i:credit))?:?\s+(?:(?i
 
 
 def is_fragment(text: str) -> bool:
-    """A headline, caption or label rather than a sentence: no closing punctuation, or a photo credit."""
-    return not re.search(r"[.!?][\"”’)]*$", text.rstrip()) or bool(re.search(r"\((photo|image|picture)\b", text, re.I))
+    """A headline, caption or label rather than a sentence: no closing punctuation (before the link a tweet ends
+    with: "... benefiting all. pic.twitter.com/PPGNYGFkYK"), or a photo credit."""
+    text = _TRAILING_LINK.sub("", text.rstrip())
+    return not re.search(r"[.!?][\"”’)]*$", text) or bool(re.search(r"\((photo|image|picture)\b", text, re.I))
+
+
+_TRAILING_LINK = re.compile(r"\s+(?:https?://|www\.|pic\.twitter\.com/)\S+$", re.I)
 
 
 Describe = Callable[[str], tuple[str, date | None, str | None]]  # doc -> (title, published, outlet)
