@@ -17,6 +17,8 @@ from qa.types import Answer, Citation, Passage, ScoredPassage
     ("how many people died in the first war and how long did the second war last",
      ["How many people died in the first war?", "How long did the second war last?"]),
     ("Who chairs the committee; when was it set up?", ["Who chairs the committee?", "When was it set up?"]),
+    ("How many deals were signed in 2016 and by what percentage did trade rise?",
+     ["How many deals were signed in 2016?", "By what percentage did trade rise?"]),
     ("Which TV presenter said the minister would kick your cat? Which quiz show does she host?",
      ["Which TV presenter said the minister would kick your cat?", "Which quiz show does she host?"]),
     # the scene it sets comes with every part
@@ -38,6 +40,7 @@ def test_a_question_that_asks_several_things_is_split_where_each_begins(question
     "At the show staged by Stuff? What Hi-Fi? in London, which machine was the main attraction?",
     "The village had no electricity? How was power produced for its telecentre?",  # the first piece asks nothing
     "Which firm bought the stake, and when?",
+    "Which two runners, and from which countries, trailed home behind her?",  # an aside between commas
     "Who won, and who came second, and who came third, and who came last?",  # more than a few: a list
 ])
 def test_a_question_that_asks_one_thing_is_not_split(question):

@@ -22,9 +22,13 @@ MIN_WORDS = 3  # "How and why ...": a question word alone is not a question of i
 
 _WH = r"(?:who|whom|whose|what|which|where|when|why|how)"
 _ASKS = re.compile(rf"\b{_WH}\b|^(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could)\b", re.I)
-# Where a new question begins inside a sentence: "..., and which capital ...", "... and who was ...", "...; when ...";
-# in lower case: a capitalised "What" there starts a title ("the show run by Stuff and What Hi-Fi?")
-_JOINED = re.compile(rf"(?:,\s*|\s+)and\s+(?={_WH}\b)|;\s+(?={_WH}\b)")
+# Where a new question begins inside a sentence: "..., and which capital ...", "... and who was ...", "... and by
+# what percentage ...", "...; when ..."; in lower case: a capitalised "What" there starts a title ("the show run by
+# Stuff and What Hi-Fi?")
+_PREPOSITION = r"(?:in|on|at|by|for|to|from|of|with|under|after|before|since|until|during)"
+_JOINED = re.compile(rf"(?:,\s*|\s+)and\s+(?=(?:{_PREPOSITION}\s+)?{_WH}\b)|;\s+(?=(?:{_PREPOSITION}\s+)?{_WH}\b)")
+# ... but not an aside between commas ("Which two runners, and from which countries, trailed home behind her?")
+_ASIDE = re.compile(rf"^(?:{_PREPOSITION}\s+)?{_WH}(?:\s+[\w'’-]+){{0,2}},")
 # ... and after a question mark: "... kick your cat? Which quiz show does she host?"
 _ASKED_AGAIN = re.compile(r"(?<=\?)\s+(?=[A-Z])")
 # A question mark before a lower-case word is inside a title ("the show run by Stuff? What Hi-Fi? taking place"):
@@ -77,7 +81,7 @@ def _scene(text: str) -> tuple[str, str]:
 
 def _split_joined(sentence: str) -> list[str]:
     pieces = [p.strip(" ,;") for p in _JOINED.split(sentence)]
-    return pieces if all(_asks(p) for p in pieces) else [sentence]
+    return pieces if all(_asks(p) for p in pieces) and not any(_ASIDE.match(p) for p in pieces[1:]) else [sentence]
 
 
 def _asks(piece: str) -> bool:
