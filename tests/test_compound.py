@@ -25,6 +25,11 @@ from qa.types import Answer, Citation, Passage, ScoredPassage
     ("Susan Chepkemei was edged out in the marathon. Who beat her, and what did the commentator call the finish?",
      ["Susan Chepkemei was edged out in the marathon. Who beat her?",
       "Susan Chepkemei was edged out in the marathon. What did the commentator call the finish?"]),
+    ("zarif went to baku. who did he meet there and what did they discuss?",
+     ["zarif went to baku. Who did he meet there?", "zarif went to baku. What did they discuss?"]),
+    # an abbreviation's full stop ends no scene
+    ("How much did Mr. Glazer pay for the club, and who sold him the shares?",
+     ["How much did Mr. Glazer pay for the club?", "Who sold him the shares?"]),
     ("Zarif's Baku trip: which day did he land and which day did he meet Aliyev?",
      ["Zarif's Baku trip: Which day did he land?", "Zarif's Baku trip: Which day did he meet Aliyev?"]),
 ])

@@ -3,9 +3,9 @@
 "Where was the first 3+3 meeting held, and which capital will host the next one?" needs two sentences, often from
 two articles: the reader chooses the one sentence that best answers a question (and a close second), so asked as one
 question it answers one part and drops the other. `parts` splits such a question where a new question begins ("...,
-and which ...", "...; when ...", "...? Who ..."); the engine answers each part as a follow-up of the parts before it
-(so "he" in a later part is the one an earlier part asked about), and `combined` puts the answers together: each
-part's quotes in turn, numbered as one answer, with the parts the articles do not answer named in a note.
+and which ...", "...; when ...", "...? Who ..."); the engine answers each part in turn, a later one as a follow-up
+of the part before it (so "he" there is the one that part asked about), and `combined` puts the answers together:
+each part's quotes in turn, numbered as one answer, with the parts the articles do not answer named in a note.
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ _ASKED_AGAIN = re.compile(r"(?<=\?)\s+(?=[A-Z])")
 # A question mark before a lower-case word is inside a title ("the show run by Stuff? What Hi-Fi? taking place"):
 # such a text is not split at its question marks.
 _TITLE_MARK = re.compile(r"\?\s+[a-z]")
-# The scene a question sets before it asks: sentences that end in a full stop, or a label before a colon ("Zarif's
-# Baku trip: which day did he land ...?").
-_SCENE = re.compile(rf"^(.*[.!])\s+(?=[A-Z])|^([^?:]*):\s+(?={_WH}\b)", re.I)
+# The scene a question sets before it asks: sentences that end in a full stop (not an abbreviation's: "Mr.", "U.S.")
+# or an exclamation mark, before a capital or a question word typed in lower case, or a label before a colon
+# ("Zarif's Baku trip: which day did he land ...?").
+_SCENE = re.compile(r"^(.*(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bSt)(?<!\b[A-Z])[.!])\s+"
+                    rf"(?=[A-Z]|(?i:{_WH})\b)|^([^?:]*):\s+(?=(?i:{_WH})\b)")
 
 
 class Parts(NamedTuple):
