@@ -69,7 +69,7 @@ def test_the_parts_answers_are_numbered_as_one_answer():
     second = _answer("Which capital?", [("b.txt", 9, "Tehran will host the next one.")], short="Tehran")
     answer = compound.combined("Where, and which capital?", ["Where?", "Which capital?"], [first, second],
                                {"total": 1.0})
-    assert answer.text == ("It met in Moscow. [1] Georgia stayed away. [2] "
+    assert answer.text == ("It met in Moscow. [1] Georgia stayed away. [2]\n\n"
                            "Tehran — Tehran will host the next one. [3]")
     assert [(c.n, c.doc) for c in answer.citations] == [(1, "a.txt"), (2, "a.txt"), (3, "b.txt")]
     assert not answer.refused and answer.short_answer is None  # no one span answers both
@@ -85,7 +85,7 @@ def test_a_sentence_that_answers_two_parts_is_quoted_once():
     second = _answer("When did he meet Aliyev?", [("a.txt", 2, "He landed on Sunday and met Aliyev on Monday.")],
                      short="Monday")
     answer = compound.combined("q", ["When did he land?", "When did he meet Aliyev?"], [first, second], {})
-    assert answer.text == "Sunday — He landed on Sunday and met Aliyev on Monday. [1] Monday [1]"
+    assert answer.text == "Sunday — He landed on Sunday and met Aliyev on Monday. [1]\n\nMonday [1]"
     assert len(answer.citations) == 1
 
 

@@ -129,7 +129,7 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
     read = [a.read_as or a.question for a in answers]  # each part as it was asked: a later one with its context
     return Answer(
         question=question,
-        text=" ".join(texts) if given else first.text,
+        text="\n\n".join(texts) if given else first.text,  # a paragraph for each part
         citations=citations,
         refused=not given,
         passages=_interleaved([a.passages for a in answers]),
