@@ -123,7 +123,8 @@ _COUNTRY_WORDS = frozenset(DEMONYMS) | frozenset(DEMONYMS.values())
 # A word written as a name is ("Zarif", "Amir-Abdollahian"), not an acronym ("UK")
 _CAPITALISED = re.compile(r"^[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)*$")
 _CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)  # "In *July* 2022 Amir-Abdollahian said ...": no one
-_PLACE_BEFORE = r"(?:in|at|on|from|to|into|near|across|outside|inside|around)"  # "in *Baku*": a place, not a person
+# "in *Baku*": a place, not a person ("to" and "on" are not only before places: "what happened to Glazer?")
+_PLACE_BEFORE = r"(?:in|at|from|into|near|across|outside|inside|around)"
 
 
 def _first_full_name(text: str) -> str | None:
