@@ -120,6 +120,18 @@ def make_settings(articles_dir, store_dir, **overrides):
 
 
 @pytest.fixture(scope="session")
+def bundled_engine(tmp_path_factory, bundled_articles):
+    """An engine over an index of the bundled articles built once, for the tests that only ask (extractive mode)."""
+    from qa.answer.engine import Engine
+    from qa.ingest import ingest
+
+    settings = make_settings(bundled_articles, tmp_path_factory.mktemp("bundled") / "store", chroma_host=None,
+                             answer_mode="extractive")
+    ingest(settings)
+    return Engine(settings)
+
+
+@pytest.fixture(scope="session")
 def settings_for():
     """`settings_for(articles_dir, store_dir, **overrides)` -> `qa.config.Settings`."""
     return make_settings

@@ -7,7 +7,6 @@ from datetime import date
 import pytest
 
 from qa.answer import compound
-from qa.ingest import ingest
 from qa.types import Answer, Citation, Passage, ScoredPassage
 
 
@@ -100,31 +99,20 @@ def test_a_part_the_articles_do_not_answer_is_named_and_all_refused_is_a_refusal
     assert both.refused and both.text == "The articles do not answer this question." and not both.citations
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, bundled_articles):
-    from qa.answer.engine import Engine
-    from qa.config import Settings
-
-    settings = Settings(articles_dir=bundled_articles, store_dir=tmp_path_factory.mktemp("compound") / "store",
-                        chroma_host=None, answer_mode="extractive")
-    ingest(settings)
-    return Engine(settings)
-
-
-def test_each_part_is_answered_from_its_own_article(engine):
+def test_each_part_is_answered_from_its_own_article(bundled_engine):
     """Asked as one question, the reader quoted one sentence and answered one part; each part now finds its own."""
     question = "how many people died in the first Karabakh war, and how long did the 2020 war last?"
-    answer = engine.ask(question)
+    answer = bundled_engine.ask(question)
     assert not answer.refused
     assert "30,000" in answer.text and "six-week" in answer.text, answer.text
     assert len({c.doc for c in answer.citations}) == 2
     assert answer.notes[0].startswith("Answered as 2 questions")
     for c in answer.citations:  # each quote is the article's own text at the cited line
-        lines = (engine.settings.articles_dir / c.doc).read_text(encoding="utf-8").splitlines()
+        lines = (bundled_engine.settings.articles_dir / c.doc).read_text(encoding="utf-8").splitlines()
         assert c.quote in lines[c.start_line - 1]
 
 
-def test_a_later_part_reads_its_pronoun_as_the_person_the_first_part_asked_about(engine):
-    answer = engine.ask("Who did Zarif meet in Baku, and what did he say about the Caucasus?")
+def test_a_later_part_reads_its_pronoun_as_the_person_the_first_part_asked_about(bundled_engine):
+    answer = bundled_engine.ask("Who did Zarif meet in Baku, and what did he say about the Caucasus?")
     assert answer.read_as and "Zarif say about the Caucasus?" in answer.read_as, answer.read_as
     assert "Caucasus" in answer.text

@@ -8,20 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from qa.answer.engine import Engine
-from qa.ingest.sync import ingest
 from qa.temporal.changes import (asks_holder, comparable, differing, holder_answer, number_value, person_mentions,
                                  person_value)
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, bundled_articles):
-    from qa.config import Settings
-
-    settings = Settings(articles_dir=bundled_articles, store_dir=tmp_path_factory.mktemp("time") / "store",
-                        chroma_host=None, answer_mode="extractive")
-    ingest(settings)
-    return Engine(settings)
 
 
 def _published(answer) -> list[date]:
@@ -29,8 +17,8 @@ def _published(answer) -> list[date]:
 
 
 # Facts that changed over time ----------------------------------------------------------------------------------
-def test_a_role_held_by_different_people_at_different_times(engine):
-    answer = engine.ask("Who is Iran's foreign minister?")
+def test_a_role_held_by_different_people_at_different_times(bundled_engine):
+    answer = bundled_engine.ask("Who is Iran's foreign minister?")
     assert not answer.refused
     text = answer.text
     assert "different answers at different times" in text
@@ -54,8 +42,8 @@ def test_a_role_held_by_different_people_at_different_times(engine):
     "Who did Iran's foreign minister meet in Baku?",  # names the role, asks for someone else
     "Who did the Iranian foreign minister talk to by phone?",
 ])
-def test_ordinary_questions_are_not_called_changes(engine, question):
-    answer = engine.ask(question)
+def test_ordinary_questions_are_not_called_changes(bundled_engine, question):
+    answer = bundled_engine.ask(question)
     assert "different answers at different times" not in answer.text
     assert not any("changed over time" in note for note in answer.notes)
 
@@ -89,13 +77,13 @@ def test_a_holder_question_asks_who_is_in_the_role(question, expected):
     assert asks_holder(question) is expected
 
 
-def test_a_holder_question_is_answered_by_the_sentence_that_names_the_holder(engine):
+def test_a_holder_question_is_answered_by_the_sentence_that_names_the_holder(bundled_engine):
     """The reader rates a sentence about Iran's foreign minister close to the one that names Azerbaijan's; the answer
     is the one that names the holder of the role asked about, and the name leads it."""
-    answer = engine.ask("Who is Azerbaijan's foreign minister?")
+    answer = bundled_engine.ask("Who is Azerbaijan's foreign minister?")
     assert answer.short_answer == "Jeyhun Bayramov" and answer.text.startswith("Jeyhun Bayramov — ")
     assert all("Bayramov" in c.quote for c in answer.citations)
-    deputy = engine.ask("Who is Iran's deputy foreign minister?")
+    deputy = bundled_engine.ask("Who is Iran's deputy foreign minister?")
     assert deputy.short_answer == "Abbas Araqchi" and "different answers" not in deputy.text
 
 
@@ -140,8 +128,8 @@ def test_numbers_that_measure_different_things_are_no_change_over_time():
     assert comparable(whole, other) and whole != other
 
 
-def test_the_border_question_has_no_changed_facts_note(engine):
-    answer = engine.ask("How long is the border between Iran and Azerbaijan?")
+def test_the_border_question_has_no_changed_facts_note(bundled_engine):
+    answer = bundled_engine.ask("How long is the border between Iran and Azerbaijan?")
     assert "700" in answer.text and not any("changed" in note for note in answer.notes)
 
 
@@ -172,8 +160,8 @@ def test_a_role_holder_counts_whatever_the_reader_made_of_its_sentence():
     ("Who was Iran's foreign minister in December 2021?", "002_9be3c843f8453a3d.txt", "Amir-Abdollahian"),
     ("Who was Iran's foreign minister in 2022?", "004_5b03b3f6e3581bda.txt", "Amir-Abdollahian"),
 ])
-def test_a_time_in_the_question_ranks_the_sources(engine, question, doc, name):
-    answer = engine.ask(question)
+def test_a_time_in_the_question_ranks_the_sources(bundled_engine, question, doc, name):
+    answer = bundled_engine.ask(question)
     assert answer.date_range is not None and not answer.date_range.explicit
     assert answer.passages[0].passage.doc == doc
     assert name in " ".join(p.passage.text for p in answer.passages if p.passage.doc == doc)
@@ -182,23 +170,23 @@ def test_a_time_in_the_question_ranks_the_sources(engine, question, doc, name):
     assert data["date_range"]["from"] == "question" and data["date_range"]["phrase"].lower() in question.lower()
 
 
-def test_a_time_no_source_covers_is_said(engine):
-    answer = engine.ask("Who was Iran's foreign minister in 2019?")
+def test_a_time_no_source_covers_is_said(bundled_engine):
+    answer = bundled_engine.ask("Who was Iran's foreign minister in 2019?")
     assert any("2019" in note and "another time" in note for note in answer.notes)
 
 
-def test_when_is_answered_from_the_article_that_names_who_the_question_asks_about(engine):
+def test_when_is_answered_from_the_article_that_names_who_the_question_asks_about(bundled_engine):
     """Another minister met Aliyev in Baku on a full date, in a caption of an article that never names Zarif; Zarif's
     meeting is "a Monday meeting", which his article's date resolves."""
-    answer = engine.ask("When did Zarif meet Aliyev in Baku?")
+    answer = bundled_engine.ask("When did Zarif meet Aliyev in Baku?")
     assert not answer.refused
     assert answer.citations[0].doc == "000_5a93f3083e658345.txt" and "Zarif" in answer.citations[0].quote
     assert "25 January 2021" in answer.text
 
 
 # An explicit filter ---------------------------------------------------------------------------------------------
-def test_the_filter_restricts_the_sources(engine):
-    answer = engine.ask("Who is Iran's foreign minister?", since="2022")
+def test_the_filter_restricts_the_sources(bundled_engine):
+    answer = bundled_engine.ask("Who is Iran's foreign minister?", since="2022")
     assert not answer.refused and "Amir-Abdollahian" in answer.text
     assert all(c.published >= date(2022, 1, 1) for c in answer.citations)
     assert {p.passage.doc for p in answer.passages} == {"004_5b03b3f6e3581bda.txt"}
@@ -206,20 +194,20 @@ def test_the_filter_restricts_the_sources(engine):
                                               "from": "filter"}
 
 
-def test_an_earlier_range_answers_with_the_minister_of_that_time(engine):
-    older = engine.ask("Who is Iran's foreign minister?", date_range=("2020-12", "2021-02"))
+def test_an_earlier_range_answers_with_the_minister_of_that_time(bundled_engine):
+    older = bundled_engine.ask("Who is Iran's foreign minister?", date_range=("2020-12", "2021-02"))
     assert "Zarif" in older.text and "Amir-Abdollahian" not in older.text
     assert all(date(2020, 12, 1) <= c.published <= date(2021, 2, 28) for c in older.citations)
 
 
-def test_a_filter_nothing_falls_in_is_a_refusal_that_says_so(engine):
-    answer = engine.ask("Who is Iran's foreign minister?", since="2019", until="2019-12")
+def test_a_filter_nothing_falls_in_is_a_refusal_that_says_so(bundled_engine):
+    answer = bundled_engine.ask("Who is Iran's foreign minister?", since="2019", until="2019-12")
     assert answer.refused and answer.citations == []
     assert any("date range" in note for note in answer.notes)
 
 
-def test_a_bad_filter_is_answered_with_the_reason(engine):
-    answer = engine.ask("Who is Iran's foreign minister?", since="2021-13")
+def test_a_bad_filter_is_answered_with_the_reason(bundled_engine):
+    answer = bundled_engine.ask("Who is Iran's foreign minister?", since="2021-13")
     assert answer.refused and "'2021-13' is not a date" in answer.text
-    answer = engine.ask("Who is Iran's foreign minister?", since="2022", until="2021")
+    answer = bundled_engine.ask("Who is Iran's foreign minister?", since="2022", until="2021")
     assert answer.refused and "after until" in answer.text
