@@ -373,6 +373,17 @@ def test_a_pronoun_is_the_person_the_previous_question_asked_about_before_others
     assert calls == [1]  # the previous answer is asked for once
 
 
+def test_a_line_without_a_sentences_closing_is_a_headline_but_a_tweet_before_its_link_is_a_sentence():
+    from qa.answer.extractive import is_fragment
+
+    assert is_fragment("Officials Tell Karabakh Conference in Qom:")
+    assert is_fragment("Iranian Foreign Minister (4th L) and President Aliyev (3rd R) meet in Baku. (Photo by IRNA)")
+    assert not is_fragment("Peace lies in regional arrangements - incl. transit corridors benefiting all. "
+                           "pic.twitter.com/PPGNYGFkYK")
+    assert not is_fragment("More at the ministry's site. https://example.org/statement")
+    assert is_fragment("Read the statement https://example.org/statement")  # no sentence before the link
+
+
 def test_a_month_or_an_owner_before_a_name_is_no_person():
     """"In *July* 2022 Amir-Abdollahian said ...": the one name a question gives is its person, but a month or a
     weekday is no one; and a run of capitalised words ends at an owner's "'s" ("*Zarif's* Baku trip")."""
