@@ -83,7 +83,8 @@ _CLAUSE_START = re.compile(rf"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s
                            r"(?=wh|how\b)))\W*"
                            r"(?:(?:exactly|roughly|approximately|about|around|precisely|just|so)\s+(?=(?:how|what)\b))?"
                            rf"(?:(?:{_PREPOSITIONS})\s+)?", re.I)
-_QUESTION_WORD = re.compile(r"(?:who|whom|whose|what|which|when|where|why|how)\b", re.I)
+QUESTION_WORDS = r"(?:who|whom|whose|what|which|when|where|why|how)"
+_QUESTION_WORD = re.compile(rf"{QUESTION_WORDS}\b", re.I)
 
 
 def wanted(question: str) -> str | None:

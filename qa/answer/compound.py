@@ -15,12 +15,13 @@ import re
 from dataclasses import replace
 from typing import NamedTuple
 
+from qa.answer.answer_types import QUESTION_WORDS
 from qa.types import Answer, Citation, ScoredPassage
 
 MAX_PARTS = 3  # more than this is a list of things to find, not questions to answer in turn
 MIN_WORDS = 3  # "How and why ...": a question word alone is not a question of its own
 
-_WH = r"(?:who|whom|whose|what|which|where|when|why|how)"
+_WH = QUESTION_WORDS  # "who", "what", ... "how"
 _ASKS = re.compile(rf"\b{_WH}\b|^(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could)\b", re.I)
 # Where a new question begins inside a sentence: "..., and which capital ...", "... and who was ...", "... and by
 # what percentage ...", "...; when ..."; in lower case: a capitalised "What" there starts a title ("the show run by
@@ -147,12 +148,12 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
 
 def _interleaved(lists: list[list[ScoredPassage]]) -> list[ScoredPassage]:
     """Each part's best passage, then each one's second, ..., each passage once, as many as the longest list."""
-    seen, out = set(), []
-    for rank in range(max(map(len, lists), default=0)):
+    seen, out, depth = set(), [], max(map(len, lists), default=0)
+    for rank in range(depth):
         for passages in lists:
             if rank < len(passages):
                 p = passages[rank].passage
                 if (p.doc, p.start_line, p.end_line) not in seen:
                     seen.add((p.doc, p.start_line, p.end_line))
                     out.append(passages[rank])
-    return out[:max(map(len, lists), default=0)]
+    return out[:depth]

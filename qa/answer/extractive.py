@@ -19,7 +19,7 @@ import numpy as np
 
 from qa.answer.answer_types import Asked, counts_focus, describes, holds, short_answer
 from qa.index import Retrieved, Vocabulary, name_runs, names, terms
-from qa.temporal import MONTHS, WEEKDAYS, resolve_relative
+from qa.temporal import CALENDAR_WORDS, resolve_relative
 from qa.types import Citation, Passage, Sentence
 
 REFUSAL_TEXT = "The articles do not answer this question."
@@ -169,9 +169,6 @@ def _share(wanted: tuple[str, ...] | set[str], found: set[str]) -> float:
     return sum(t in found for t in wanted) / len(wanted) if wanted else 0.0
 
 
-_CALENDAR_WORDS = set(MONTHS) | set(WEEKDAYS)
-
-
 _STEM = re.compile(r"[A-Za-z][A-Za-z-]*")  # a word without its possessive ending: "Armenia" of "armenia's"
 
 
@@ -228,7 +225,7 @@ def unsaid_note(unsaid: tuple[str, ...]) -> str:
 def _is_name(word: str) -> bool:
     """Whether a capitalised word of a question is looked for as a name: not a month or weekday, nor an acronym
     (spelt out in many articles), nor a short word."""
-    return len(word) >= 3 and word.lower() not in _CALENDAR_WORDS and not any(ch.isupper() for ch in word[1:])
+    return len(word) >= 3 and word.lower() not in CALENDAR_WORDS and not any(ch.isupper() for ch in word[1:])
 
 
 def _mentioned(word: str, found: set[str] | frozenset[str], variants: dict[str, set[str]]) -> bool:

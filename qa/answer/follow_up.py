@@ -21,7 +21,7 @@ import re
 from typing import Callable
 
 from qa.index import DEMONYMS, STOPWORDS, names
-from qa.temporal import MONTHS, WEEKDAYS
+from qa.temporal import CALENDAR_WORDS
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
@@ -92,7 +92,8 @@ def _person(short: str | None, quote: str, previous_question: str) -> str | None
         return _without_role(subject) if " " in subject else _in_full(subject, quote)
     if person := _first_full_name(previous_question):
         return person
-    given = [w for w in names(previous_question) if _CAPITALISED.match(w) and w.lower() not in _CALENDAR_WORDS
+    # ... not a month or a weekday ("In *July* 2022 Amir-Abdollahian said ..."), nor a place
+    given = [w for w in names(previous_question) if _CAPITALISED.match(w) and w.lower() not in CALENDAR_WORDS
              and not re.search(rf"\b{_PLACE_BEFORE}\s+{re.escape(w)}\b", previous_question, re.I)]
     return _in_full(given[0], quote) if len(given) == 1 else _first_full_name(quote)
 
@@ -122,7 +123,6 @@ _OPENING_NAME = re.compile(r"^\W*([A-Z][a-z'’-]+)(?:,[^,]{1,80},)?\s+(?:[a-z]+
 _COUNTRY_WORDS = frozenset(DEMONYMS) | frozenset(DEMONYMS.values())
 # A word written as a name is ("Zarif", "Amir-Abdollahian"), not an acronym ("UK")
 _CAPITALISED = re.compile(r"^[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)*$")
-_CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)  # "In *July* 2022 Amir-Abdollahian said ...": no one
 # "in *Baku*": a place, not a person ("to" and "on" are not only before places: "what happened to Glazer?")
 _PLACE_BEFORE = r"(?:in|at|from|into|near|across|outside|inside|around)"
 

@@ -21,6 +21,7 @@ MONTHS = {
 # Month names as a regex alternation, longest first so that "sept" is not read as "sep" + "t".
 MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # in date.weekday() order
+CALENDAR_WORDS = frozenset(MONTHS) | frozenset(WEEKDAYS)  # words that name a time, capitalised like names ("July")
 _MONTH = rf"(?P<month>{MONTH_WORDS})\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>(?:19|20)\d\d)"
