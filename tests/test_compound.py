@@ -31,6 +31,9 @@ from qa.types import Answer, Citation, Passage, ScoredPassage
      ["How much did Mr. Glazer pay for the club?", "Who sold him the shares?"]),
     ("Zarif's Baku trip: which day did he land and which day did he meet Aliyev?",
      ["Zarif's Baku trip: Which day did he land?", "Zarif's Baku trip: Which day did he meet Aliyev?"]),
+    # question words that share a verb stay one question
+    ("Which bank and which law firm left the bid team? And who replaced them?",
+     ["Which bank and which law firm left the bid team?", "And who replaced them?"]),
 ])
 def test_a_question_that_asks_several_things_is_split_where_each_begins(question, parts):
     assert compound.parts(question).texts == parts
@@ -44,6 +47,8 @@ def test_a_question_that_asks_several_things_is_split_where_each_begins(question
     "At the show staged by Stuff? What Hi-Fi? in London, which machine was the main attraction?",
     "The village had no electricity? How was power produced for its telecentre?",  # the first piece asks nothing
     "Which firm bought the stake, and when?",
+    "How many goals and how many points did he score?",  # the two ask about one verb
+    "Which bank and which law firm left the bid team?",
     "Which two runners, and from which countries, trailed home behind her?",  # an aside between commas
     "Who won, and who came second, and who came third, and who came last?",  # more than a few: a list
 ])

@@ -255,6 +255,17 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
      "James Kleinberg, Apple can see the records.", "James Kleinberg"),
     ("Who leads the Refugee Council?", "Refugee Council Chief Executive Maeve Sherlock called it dangerous.",
      "Maeve Sherlock"),
+    # a word of the question that is a word of the name stays in it; one before a name of two words or more does not
+    ("Which paper did he talk to about his Jewish faith?", "He told the Jewish Chronicle he would not.",
+     "Jewish Chronicle"),
+    ("Which station plays classical music all day?", "Only Classic FM plays it all day, he said.", "Classic FM"),
+    ("Which university did she study at?", "She went back to study at the University of Leeds in 1990.",
+     "University of Leeds"),
+    ("Which Iranian president met Aliyev?", "Iranian President Ebrahim Raisi met Aliyev in Ashgabat.",
+     "Ebrahim Raisi"),
+    ("Who is Azerbaijan's foreign minister?", "Azerbaijan's Foreign Minister Jeyhun Bayramov went to Tehran.",
+     "Jeyhun Bayramov"),
+    ("Which bookmaker made her the favourite?", "Bookmakers Ladbrokes made her the favourite.", "Ladbrokes"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)

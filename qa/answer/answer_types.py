@@ -75,14 +75,14 @@ _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so tha
 # after a preposition before which/whose/whom ("respondents in which country ...", "against which side"), after an
 # adverb before how or what ("roughly how many ...", "roughly what share ..."), after a request ("explain why ...",
 # "tell me when ..."), and "which" or "how many" inside a question (`wanted`).
-_PREPOSITIONS = (r"on|in|for|at|by|from|to|since|until|of|with|through|under|during|after|before|about|into|over|"
+PREPOSITIONS = (r"on|in|for|at|by|from|to|since|until|of|with|through|under|during|after|before|about|into|over|"
                  r"among|against|across|along|around|beyond|between|within|behind|beside|near|outside|inside|towards")
-_CLAUSE_START = re.compile(rf"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:{_PREPOSITIONS}) "
+_CLAUSE_START = re.compile(rf"(?:^|(?P<comma>,)\s*|[.;:?!]\s*|\b(?:and|or|but)\s+|\b(?=(?:{PREPOSITIONS}) "
                            r"wh(?:ich|ose|om)\b)|(?P<inside>\b(?=which\b|how (?:many|much)\b))|"
                            r"(?P<request>\b(?:explain|describe|tell (?:me|us)|show (?:me|us)|find out)\s+"
                            r"(?=wh|how\b)))\W*"
                            r"(?:(?:exactly|roughly|approximately|about|around|precisely|just|so)\s+(?=(?:how|what)\b))?"
-                           rf"(?:(?:{_PREPOSITIONS})\s+)?", re.I)
+                           rf"(?:(?:{PREPOSITIONS})\s+)?", re.I)
 QUESTION_WORDS = r"(?:who|whom|whose|what|which|when|where|why|how)"
 _QUESTION_WORD = re.compile(rf"{QUESTION_WORDS}\b", re.I)
 
@@ -331,7 +331,7 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
     named = pattern is _FULL_NAME
     spans = [span for m in pattern.finditer(sentence) if not _in_brackets(sentence, m.start())
              and not (kind == "number" and _RATE_BASE.search(sentence, 0, m.start()))
-             and (span := _new_part(m, question, named))]
+             and (span := _new_part(m, question, named, whole=kind != "place"))]
     if kind == "number" and asked.unit:
         in_unit = [m for m in spans if counts_focus(m.text, asked)
                    or asked.unit in _UNITS and _UNITS[asked.unit].match(sentence, m.end)]
@@ -401,14 +401,16 @@ def _after_role(span: Span) -> Span:
 _NOT_NAMES = set(DEMONYMS) | set(MONTHS) | set(WEEKDAYS)  # capitalised, but not the name of who or where
 
 
-def _new_part(match: re.Match, question: str, named: bool) -> Span | None:
+def _new_part(match: re.Match, question: str, named: bool, whole: bool = False) -> Span | None:
     """What a matched span adds to the question: without the leading words the question already has, the clause
     words and titles before a name ("But", "Azerbaijan's Foreign Minister" before "Jeyhun Bayramov"), a possessive
-    ending or closing full stop; None when nothing new is left, or only a nationality or a month ("French", "May")."""
+    ending or closing full stop; None when nothing new is left, or only a nationality or a month ("French", "May").
+    `whole`: a name keeps a first word the question has when it is a word of the name (`_before_the_name`)."""
     given = _terms_of(question)
     words = list(re.finditer(r"\S+", match.group(0)))
     while words and (words[0].group(0).lower() in _SPAN_NOISE or (named and len(words) > 1 and (
-            set(terms(words[0].group(0))) <= given or _TITLE.fullmatch(words[0].group(0).strip(".,'’"))))):
+            _TITLE.fullmatch(words[0].group(0).strip(".,'’")) or set(terms(words[0].group(0))) <= given and (
+                not whole or _before_the_name(words, at_start=match.start() + words[0].start() == 0))))):
         words.pop(0)
     if not words:
         return None
@@ -421,6 +423,17 @@ def _new_part(match: re.Match, question: str, named: bool) -> Span | None:
     if named and " " not in trimmed and trimmed.lower() in _NOT_NAMES:
         return None
     return Span(start, end, trimmed)
+
+
+def _before_the_name(words: list[re.Match], at_start: bool) -> bool:
+    """Whether the first of a name span's words, one the question says, stands before the name rather than in it: a
+    word with no terms ("With"), the sentence's first word (capitalised whatever it is: "*Bookmakers* Ladbrokes"), an
+    owner ("*Azerbaijan's* Foreign Minister Jeyhun Bayramov"), or a word before a name of two capitalised words or more
+    ("*Iranian* President Ebrahim Raisi"). A name that would be left with one word keeps it: "Jewish Chronicle" for
+    "which newspaper ... his Jewish faith?", "Classic FM", "Reliance Energy", "BT Communicator"."""
+    first = words[0].group(0)
+    return not terms(first) or at_start or bool(re.search(r"['’]s$", first)) or \
+        sum(w.group(0)[:1].isupper() for w in words[1:]) >= 2
 
 
 def _asked_already(span_terms: list[str], given: set[str]) -> bool:
@@ -438,8 +451,8 @@ def _beside_the_question(span: Span, sentence: str, question: str, reach: int = 
     given = _terms_of(question)
     words = list(re.finditer(r"[\w'’-]+", sentence))
     inside = [i for i, w in enumerate(words) if span.start <= w.start() and w.end() <= span.end]
-    around = [i for i, w in enumerate(words)
-              if not span.start <= w.start() < span.end and set(terms(w.group(0))) & given]
+    # a word of the question inside the name ties it to the question: "BT Communicator" for "the BT program"
+    around = [i for i, w in enumerate(words) if set(terms(w.group(0))) & given]
     return not inside or not around or min(abs(a - i) for a in around for i in inside) <= reach
 
 
@@ -512,7 +525,7 @@ class Asked:
 
 
 # The verbs between "how much" and the verb it asks about: "how much *did* he pay", "how much *is* it costing"
-_AUXILIARY = r"(?:is|are|was|were|did|does|do|will|would|could|can|should|might|has|have|had)"
+AUXILIARY = r"(?:is|are|was|were|did|does|do|will|would|could|can|should|might|has|have|had)"
 # "How long is the border" asks for a length, "how long did the war last" for a duration.
 _MEASURES = [
     ("score", re.compile(rf"\b(?:{_SCORE_ASKED})\b", re.I)),
@@ -535,13 +548,13 @@ _MEASURES = [
     # want an amount of money, not any number. The verb must follow "how much" and its auxiliary: "how much *time*
     # did he spend" asks for a duration, "how much *gas* did they sell" or "how much *weight* did he lose" for a
     # quantity.
-    ("money", re.compile(rf"\b{_COST_ASKED}|\bhow much\s+(?:(?:in\s+)?(?:(?!{_AUXILIARY}\b)[a-z'’-]+\s+){{0,2}}(?:money|cash|"
+    ("money", re.compile(rf"\b{_COST_ASKED}|\bhow much\s+(?:(?:in\s+)?(?:(?!{AUXILIARY}\b)[a-z'’-]+\s+){{0,2}}(?:money|cash|"
                          r"compensation|damages|funding|funds|debt|profits?|revenues?|capital|tax(?:es)?|fines|fees|"
                          r"costs|pay|pensions?|salary|wages?|rent|bonus|spending)\b|"
                          # a rate or a sum's worth before the auxiliary: "how much extra a month will they pay", "how
                          # much per tonne does it cost", "how much worth of machines has he sold"
                          r"(?:(?:more|less|extra|worth of\b[^?]*?|(?:a|an|per|each|every) [a-z]+(?: of [a-z]+)?)\s+)*"
-                         rf"{_AUXILIARY}\b[^?]*\b"
+                         rf"{AUXILIARY}\b[^?]*\b"
                          r"(?:pay|paying|paid|cost|costing|costs|spend|spent|sell|sold|raise|raised|earn|earned|worth|"
                          r"charge|charging|charged|fine|fined|bid|offer|offered|invest|investing|invested|donate|"
                          r"donated|owe|owed|borrow|borrowed|lend|lending|lent|bill|billed|sue|suing|sued|give|gave|"

@@ -15,21 +15,24 @@ import re
 from dataclasses import replace
 from typing import NamedTuple
 
-from qa.answer.answer_types import QUESTION_WORDS
+from qa.answer.answer_types import AUXILIARY, PREPOSITIONS, QUESTION_WORDS
 from qa.types import Answer, Citation, ScoredPassage
 
 MAX_PARTS = 3  # more than this is a list of things to find, not questions to answer in turn
 MIN_WORDS = 3  # "How and why ...": a question word alone is not a question of its own
 
 _WH = QUESTION_WORDS  # "who", "what", ... "how"
-_ASKS = re.compile(rf"\b{_WH}\b|^(?:is|are|was|were|did|does|do|has|have|had|will|would|can|could)\b", re.I)
+_ASKS = re.compile(rf"\b{_WH}\b|^{AUXILIARY}\b", re.I)
 # Where a new question begins inside a sentence: "..., and which capital ...", "... and who was ...", "... and by
 # what percentage ...", "...; when ..."; in lower case: a capitalised "What" there starts a title ("the show run by
 # Stuff and What Hi-Fi?")
-_PREPOSITION = r"(?:in|on|at|by|for|to|from|of|with|under|after|before|since|until|during)"
+_PREPOSITION = rf"(?:{PREPOSITIONS})"
 _JOINED = re.compile(rf"(?:,\s*|\s+)and\s+(?=(?:{_PREPOSITION}\s+)?{_WH}\b)|;\s+(?=(?:{_PREPOSITION}\s+)?{_WH}\b)")
 # ... but not an aside between commas ("Which two runners, and from which countries, trailed home behind her?")
 _ASIDE = re.compile(rf"^(?:{_PREPOSITION}\s+)?{_WH}(?:\s+[\w'’-]+){{0,2}},")
+# ... nor after a question word and the noun it asks about, which share the verb that follows: "which bank and which
+# PR firm quit his bid team?", "how many goals and how many points did he score?"
+_VERB_FOLLOWS = re.compile(r"\b(?:which|whose|how\s+(?:many|much))(?:\s+[\w'’-]+){1,2}$", re.I)
 # ... and after a question mark: "... kick your cat? Which quiz show does she host?"
 _ASKED_AGAIN = re.compile(r"(?<=\?)\s+(?=[A-Z])")
 # A question mark before a lower-case word is inside a title ("the show run by Stuff? What Hi-Fi? taking place"):
@@ -84,7 +87,8 @@ def _scene(text: str) -> tuple[str, str]:
 
 def _split_joined(sentence: str) -> list[str]:
     pieces = [p.strip(" ,;") for p in _JOINED.split(sentence)]
-    return pieces if all(_asks(p) for p in pieces) and not any(_ASIDE.match(p) for p in pieces[1:]) else [sentence]
+    return pieces if all(_asks(p) for p in pieces) and not any(_ASIDE.match(p) for p in pieces[1:]) \
+        and not any(_VERB_FOLLOWS.search(p) for p in pieces[:-1]) else [sentence]
 
 
 def _asks(piece: str) -> bool:
