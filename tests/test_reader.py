@@ -314,10 +314,11 @@ def test_an_age_counts_written_without_its_unit():
 
 def _candidate(text: str, **signals) -> Candidate:
     passage = Passage("a.txt", 1, 1, text, (Sentence(0, len(text), 1, 1),))
-    values = dict(dense=0.6, passage_dense=0.6, lexical=0.8, lexical_with_context=0.8, typed=True, rank_score=1.0,
-                  passage_rank=0, time_match=False, published=None, fragment=False, focus=0.0, focus_counted=False,
-                  short=None, novelty=0.5, names_found=1.0, names_unsaid=(), lexical_other=0.8, bigrams=0.5,
-                  previous_lexical=0.0, previous_dense=0.0, has_number=True, has_date=False, words=len(text.split()))
+    values = dict(dense=0.6, passage_dense=0.6, lexical=0.8, lexical_with_context=0.8, article_lexical=0.8, typed=True,
+                  rank_score=1.0, passage_rank=0, time_match=False, published=None, fragment=False, focus=0.0,
+                  focus_counted=False, short=None, novelty=0.5, names_found=1.0, names_unsaid=(), lexical_other=0.8,
+                  bigrams=0.5, previous_lexical=0.0, previous_dense=0.0, has_number=True, has_date=False,
+                  words=len(text.split()))
     return Candidate(passage=passage, sentence=passage.sentences[0], index=0, **{**values, **signals})
 
 
@@ -636,6 +637,21 @@ def test_the_pair_reader_reads_the_rankers_first_sentences_and_can_change_the_ch
     assert sum(r.p for r in verdict.ranked) == pytest.approx(1.0)
 
 
+def test_the_readers_order_weighs_how_much_of_the_question_the_article_says():
+    """Two sentences the ranker rates alike: the one from the article that says the question's words comes first in
+    the reader's order (a later sentence names its subject by a description: "the 28-year-old world number one"),
+    while the ranker's own list, which the answerability model reads, is the same."""
+    question = asked("How old is Lindsay Davenport?")
+    other = _candidate("The 25-year-old world number two said she would play on.", article_lexical=0.4)
+    told = _candidate("The 28-year-old world number one said she would play on.", article_lexical=1.0)
+    model = load_model()
+    ranking = rank([other, told], question, model)
+    assert ranking.ranked[0].candidate is told
+    assert [r.p for r in ranking.alone] == pytest.approx([0.5, 0.5])
+    unordered = rank([other, told], question, dataclasses.replace(model, order=None))
+    assert [r.p for r in unordered.ranked] == pytest.approx([0.5, 0.5])
+
+
 def test_the_pair_readers_span_counts_for_a_question_that_wants_a_short_answer():
     found = [_candidate(f"Sentence {i} about the company.", lexical=1.0 - i / 20, lexical_with_context=1.0 - i / 20)
              for i in range(4)]
@@ -714,7 +730,8 @@ def test_the_number_rule_reads_the_rankers_first_sentence_not_the_pair_readers()
         return read(found, question, 0, model, pair), found
 
     answered, found = verdict(first_typed=True)
-    assert answered.ranked[0].candidate is found[1] and not by_the_rules(answered.answerable)
+    # not refused; and the sentence that holds a number comes first, not the pair reader's, which holds none
+    assert answered.ranked[0].candidate is found[0] and not by_the_rules(answered.answerable)
     refused, found = verdict(first_typed=False)
     assert refused.ranked[0].candidate is found[1] and refused.refused and by_the_rules(refused.answerable)
 

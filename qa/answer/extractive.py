@@ -34,6 +34,9 @@ class Candidate:
     passage_dense: float
     lexical: float
     lexical_with_context: float
+    # ... of the whole article: the story asked about, whichever of its sentences gives the detail (a later one names
+    # its subject by a description: "the 28-year-old world number one", "the Tory leader")
+    article_lexical: float
     typed: bool
     rank_score: float
     passage_rank: int
@@ -103,7 +106,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
     weights = TermWeights.of(retrieved.terms, vocabulary, retrieved.variants)
     other_weights = TermWeights.of([t for t in retrieved.terms if t not in name_terms], vocabulary, retrieved.variants)
     question_bigrams = set(zip(retrieved.terms, retrieved.terms[1:]))
-    unsaid, unsaid_in = names_unsaid(question, retrieved.variants), {}
+    unsaid, unsaid_in, covered_in = names_unsaid(question, retrieved.variants), {}, {}
     described_terms = frozenset(terms(asked.described.name)) if asked.described else frozenset()
     found, seen_texts = [], set()
     for rank, scored in enumerate(retrieved.passages):
@@ -111,6 +114,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
         day = published(passage.doc)
         if passage.doc not in unsaid_in:
             unsaid_in[passage.doc] = tuple(unsaid(article_terms(passage.doc)))
+            covered_in[passage.doc] = weights.coverage(article_terms(passage.doc))
         previous: set[str] = set()
         previous_lexical = previous_dense = 0.0
         for index, sentence in enumerate(passage.sentences):
@@ -137,6 +141,7 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     passage_dense=retrieved.passage_similarity.get(passage.id, 0.0),
                     lexical=lexical,
                     lexical_with_context=weights.coverage(context),
+                    article_lexical=covered_in[passage.doc],
                     typed=holds(asked.kind, text, question),
                     rank_score=scored.score,
                     passage_rank=rank,

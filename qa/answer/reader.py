@@ -8,10 +8,12 @@ command:
 - the ranker scores each candidate sentence; a softmax over the question's candidates gives the probability that
   each is the one that answers (a conditional logit: the sentences compete for one answer);
 - the pair reader reads the question and each of the PAIR_DEPTH sentences the ranker rates highest together; its
-  score (with its best span's, for a question that wants a short answer: `reads_span`) is added to the ranker's
-  before the softmax (both are fitted by the same softmax likelihood, so both scores are log-odds of the same event,
-  and a product of the two models adds them); it also scores "none of these answers", and the softmax over that and
-  the sentences it read gives the probability that none of them answers;
+  score (with its best span's, for a question that wants a short answer: `reads_span`) is added to the reader's
+  order before the softmax (both are fitted by the same softmax likelihood, so both scores are log-odds of the same
+  event, and a product of the two models adds them); it also scores "none of these answers", and the softmax over
+  that and the sentences it read gives the probability that none of them answers. The reader's order is the ranker's
+  score with how much of the question the sentence's article says anywhere (the story asked about, whichever of its
+  sentences gives the detail: `ORDER_FEATURES`, two weights fitted with the ranker as it is);
 - the answerability model reads the ranker's list as a whole (how good the best sentence is, how far ahead, what
   the question asks for that it lacks: the kind of answer, a short answer, the question's focus, a count of what a
   "how many" question counts; whether the question names something no passage mentions) and gives the probability
@@ -70,6 +72,13 @@ RANKER_FEATURES = (
     "previous_dense", "has_number",
     "has_date", "rank_score", "passage_rank", "time_match", "fragment", "position", "words",
 )
+# The reader's order weighs, beside the ranker's score, how much of the question the sentence's article says anywhere
+# (`Candidate.article_lexical`): the story asked about, whichever of its sentences gives the detail ("the 28-year-old
+# world number one"). Not the ranker's, whose list the answerability model and the pair reader read: a near-miss asks
+# about a story its article tells, so the article's coverage makes the sentences read for it look as likely to answer
+# as an answer's (the pair reader reading the order's best sentences, the threshold chosen on dev fell from 0.31 to
+# 0.27 and BBC dev refusals from 0.45 to 0.41; docs/evaluation.md).
+ORDER_FEATURES = ("ranker", "article_lexical")
 ANSWERABILITY_FEATURES = (
     "best", "margin", "best_dense", "best_lexical", "type_missing", "short_missing", "focus_missing", "count_missing",
     "unknown_names",
@@ -141,6 +150,9 @@ class ReaderModel:
     # the train and dev splits of the sets of such questions: the confidence of such an answer (the models were never
     # fitted on them, and their probability says little of it).
     described_right: float | None = None
+    # A conditional logit over ORDER_FEATURES, fitted with the ranker as it is: the order, with the pair reader's
+    # scores, that the reader quotes the sentences by (None: the ranker's score alone).
+    order: LinearModel | None = None
 
     @property
     def picks_spans(self) -> bool:
@@ -154,7 +166,8 @@ class ReaderModel:
                 "pair_sha256": self.pair_sha256, "pair_none": round(self.pair_none, 6),
                 "rules_right": round(self.rules_right, 6), "refuse_unsaid": self.refuse_unsaid,
                 "span_above": None if self.span_above is None else round(self.span_above, 6),
-                "described_right": None if self.described_right is None else round(self.described_right, 6)}
+                "described_right": None if self.described_right is None else round(self.described_right, 6),
+                "order": None if self.order is None else self.order.to_json()}
 
 
 @lru_cache(maxsize=4)
@@ -165,7 +178,8 @@ def load_model(path: Path = MODEL_PATH) -> ReaderModel:
                        float(data["refuse_below"]), float(data["second_ratio"]), int(data["second_within_words"]),
                        data.get("pair_sha256", ""), float(data.get("pair_none", 0.0)),
                        float(data.get("rules_right", 1.0)), data.get("refuse_unsaid"), data.get("span_above"),
-                       data.get("described_right"))
+                       data.get("described_right"),
+                       LinearModel.from_json(data["order"], ORDER_FEATURES) if data.get("order") else None)
 
 
 def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
@@ -295,8 +309,7 @@ def answerability(ranking: Ranking, asked: Asked, unknown_names: int, model: Rea
     give it. On dev it refused more unanswerable questions within the false-refusal budget than either alone or a
     logistic regression over both (docs/evaluation.md, "A sixth read")."""
     ranked, none = ranking.alone, ranking.none
-    top = ranked[0].candidate
-    if asked.kind in MEASURED and not top.typed or asked.unit in MEASURED_IN and not top.focus_counted:
+    if lacks_measure(ranked[0].candidate, asked):
         return 0.0
     if unsaid_refuses(ranking.ranked, model):
         return 0.0
@@ -309,6 +322,23 @@ def answerability(ranking: Ranking, asked: Asked, unknown_names: int, model: Rea
     # `none` is a softmax share, never exactly 1 unless it underflows; a logistic `p` is never 0. Kept above 0 so
     # that only a rule's refusal is 0 (`by_the_rules`).
     return p if none is None else max(math.sqrt(p * (1.0 - none)), 1e-12)
+
+
+def lacks_measure(candidate: Candidate, asked: Asked) -> bool:
+    """Whether the sentence lacks what a number, date or sum question asks for: a number or a date (MEASURED), a sum
+    of money (MEASURED_IN)."""
+    return asked.kind in MEASURED and not candidate.typed or asked.unit in MEASURED_IN and not candidate.focus_counted
+
+
+def measured_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
+    """The reader's ranking with, first, the best of its PAIR_DEPTH first sentences that holds what a number, date or
+    sum question asks for, when the best one does not: the reader's order can put first a sentence of the story asked
+    about that gives no number ("Its boats cross the harbour every hour." for "How much does Acme charge for a car to
+    cross the harbour?"), and such a sentence is no answer."""
+    if not ranked or not lacks_measure(ranked[0].candidate, asked):
+        return ranked
+    holding = next((r for r in ranked[:PAIR_DEPTH] if not lacks_measure(r.candidate, asked)), None)
+    return ranked if holding is None else [holding, *(r for r in ranked if r is not holding)]
 
 
 def unsaid_refuses(ranked: list[Ranked], model: ReaderModel) -> bool:
@@ -333,7 +363,8 @@ def refuses(answerable: float, threshold: float) -> bool:
 
 class Ranking(NamedTuple):
     alone: list[Ranked]  # the candidates as the ranker alone orders them
-    ranked: list[Ranked]  # ... and as the reader does, with the pair reader's scores
+    ranked: list[Ranked]  # ... and as the reader does: in its order (`ordered`), with the pair reader's scores; a
+    # number, date or sum question's best sentence that holds one first (`measured_first`)
     none: float | None  # the pair reader's probability that none of the sentences it read answers (None: not read)
 
 
@@ -343,8 +374,9 @@ def rank(found: list[Candidate], asked: Asked, model: ReaderModel, pair: PairSco
         return Ranking([], [], None)
     z = model.ranker.score(ranker_rows(found, asked))
     alone = ranked_by(found, _softmax(z))
+    reader_z = ordered(z, found, model)
     if pair is None or not model.pair_sha256:
-        return Ranking(alone, alone, None)
+        return Ranking(alone, measured_first(ranked_by(found, _softmax(reader_z)), asked), None)
     order = np.argsort(-z, kind="stable")
     # Where the question names a time that some articles were published in, the pair reader reads the best sentences
     # of those: it does not see dates, and its score would outweigh the ranker's `time_match` (a sentence of another
@@ -360,7 +392,16 @@ def rank(found: list[Candidate], asked: Asked, model: ReaderModel, pair: PairSco
     # A sentence the pair reader did not read counts as if it scored as low as the lowest it read.
     read_as = np.full(len(found), scores.min())
     read_as[first] = scores
-    return Ranking(alone, ranked_by(found, _softmax(z + read_as)), none_answers(model.pair_none, scores))
+    return Ranking(alone, measured_first(ranked_by(found, _softmax(reader_z + read_as)), asked),
+                   none_answers(model.pair_none, scores))
+
+
+def ordered(z: np.ndarray, found: list[Candidate], model: ReaderModel) -> np.ndarray:
+    """The candidates' scores in the reader's order (`ReaderModel.order`): the ranker's scores `z` with how much of
+    the question each one's article says."""
+    if model.order is None:
+        return z
+    return model.order.score(np.column_stack([z, [c.article_lexical for c in found]]))
 
 
 def none_answers(pair_none: float, scores: np.ndarray) -> float:

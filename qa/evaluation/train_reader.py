@@ -3,6 +3,7 @@
     python -m qa.evaluation.train_reader [--bbc ../shared/corpora/bbc] [--work store/chroma-train] [--out PATH]
     python -m qa.evaluation.train_reader --cross-validate     # 5-fold cross-validation on train + dev, no model written
     python -m qa.evaluation.train_reader --rechoose           # step 4 alone, for the fitted models in --out, --pair-out
+    python -m qa.evaluation.train_reader --keep-pair          # all but step 2: the pair reader of --pair-out is kept
 
 It indexes the bundled articles and the BBC corpus (incrementally, under --work), asks every train and dev question
 through the real retrieval (whose fusion `python -m qa.evaluation.train_fusion` fits first), and labels each
@@ -12,7 +13,9 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
 1. the ranker, a conditional logit over each sentence's signals (the candidates of a question compete for one
    answer: softmax likelihood of the answering sentences, L2-penalised, SciPy's L-BFGS), is fitted on the answerable
    train questions; it chose the answering sentence more often than a pointwise or pairwise logistic regression or
-   LightGBM's lambdarank in 5-fold cross-validation on the train and dev questions (docs/evaluation.md);
+   LightGBM's lambdarank in 5-fold cross-validation on the train and dev questions (docs/evaluation.md); then the
+   reader's order (`reader.ORDER_FEATURES`), a conditional logit over the fitted ranker's score and how much of the
+   question the sentence's article says, on the same questions;
 2. the pair reader (qa/answer/pair_reader.py, qa/evaluation/pair_training.py; needs PyTorch, the `train` extra):
    low-rank additions to MiniLM's weights and heads, fitted on the answerable train questions to tell each answering
    sentence from the sentences the ranker rates highest that do not answer, and where in it the answer's words are,
@@ -197,18 +200,10 @@ def fit_linear(rows: np.ndarray, labels: np.ndarray, features: tuple[str, ...]):
     return LinearModel(features, mean, scale, model.coef_[0].copy(), float(model.intercept_[0]))
 
 
-def fit_ranker(examples: list[Example]):
-    """The conditional logit: maximise the mean log-probability that the softmax over a question's candidates gives
-    to its answering sentences (shared equally when several answer)."""
+def conditional_logit(questions: list[tuple[np.ndarray, np.ndarray]], start: np.ndarray, l2: float = 0.0) -> np.ndarray:
+    """The weights that maximise the mean log-probability that the softmax over each question's rows gives to its
+    answering ones (`questions`: rows and the share of the answer each holds), L2-penalised; SciPy's L-BFGS."""
     from scipy.optimize import minimize
-
-    from qa.answer.reader import RANKER_FEATURES, LinearModel
-
-    usable = [e for e in examples if e.answerable and e.labels.any()]
-    stacked = np.vstack([e.rows for e in usable])
-    mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    questions = [((e.rows - mean) / scale, e.labels / e.labels.sum()) for e in usable]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total, gradient = 0.0, np.zeros_like(w)
@@ -219,10 +214,35 @@ def fit_ranker(examples: list[Example]):
             total -= float(target @ (z - np.log(np.exp(z).sum())))
             gradient -= rows.T @ (target - p)
         n = len(questions)
-        return total / n + RANKER_L2 * float(w @ w), gradient / n + 2 * RANKER_L2 * w
+        return total / n + l2 * float(w @ w), gradient / n + 2 * l2 * w
 
-    w = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B").x
+    return minimize(loss, start, jac=True, method="L-BFGS-B").x
+
+
+def fit_ranker(examples: list[Example]):
+    """The conditional logit: maximise the mean log-probability that the softmax over a question's candidates gives
+    to its answering sentences (shared equally when several answer)."""
+    from qa.answer.reader import RANKER_FEATURES, LinearModel
+
+    usable = [e for e in examples if e.answerable and e.labels.any()]
+    stacked = np.vstack([e.rows for e in usable])
+    mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    questions = [((e.rows - mean) / scale, e.labels / e.labels.sum()) for e in usable]
+    w = conditional_logit(questions, np.zeros(stacked.shape[1]), RANKER_L2)
     return LinearModel(RANKER_FEATURES, mean, scale, w, 0.0)
+
+
+def fit_order(examples: list[Example], ranker):
+    """The reader's order (`reader.ORDER_FEATURES`): a conditional logit, as the ranker's, over the fitted ranker's
+    score and the share of the question the sentence's article says; two weights, the ranker left as it is."""
+    from qa.answer.reader import ORDER_FEATURES, LinearModel
+
+    usable = [e for e in examples if e.answerable and e.labels.any()]
+    questions = [(np.column_stack([ranker.score(e.rows), [c.article_lexical for c in e.candidates]]),
+                  e.labels / e.labels.sum()) for e in usable]
+    return LinearModel(ORDER_FEATURES, np.zeros(2), np.ones(2), conditional_logit(questions, np.array([1.0, 0.0])),
+                       0.0)
 
 
 def ranked(example: Example, ranker) -> list:
@@ -494,7 +514,7 @@ def fit_reader(fit_on: list[Example], choose_on: list[Example], adapters: Path, 
     pair_training.save(arrays, adapters)
     pairs = PairScoresOf(PairReader(adapters, model_folder))
     both = ReaderModel(ranker, answerability, 0.0, 1.01, pair_sha256=file_sha256(adapters),
-                       pair_none=float(arrays["none"][0]))
+                       pair_none=float(arrays["none"][0]), order=fit_order(fit_on, ranker))
     model, alone = choose_both(both, choose_on, pairs)
     return model, alone, pairs
 
@@ -565,6 +585,30 @@ def rechoose(bbc: Path, work: Path, model_path: Path, adapters: Path) -> tuple[o
         model, alone, pairs, dev_set)
 
 
+def refit_linear(bbc: Path, work: Path, model_path: Path, adapters: Path) -> tuple[object, dict]:
+    """The ranker, the answerability model and the reader's order fitted anew on train, the pair reader of `adapters`
+    kept as it was fitted, and what `choose` chooses on dev: for a change of the linear parts, which needs no refit of
+    the pair reader (minutes, not half an hour, and no seed's noise)."""
+    from qa.answer.pair_reader import PairReader
+    from qa.answer.reader import ReaderModel
+
+    found = engines(bbc, work)
+    train_set = [e for corpus, sets in TRAIN.items() for e in collect(corpus, sets, found[corpus])]
+    dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
+    kept = json.loads(model_path.read_text(encoding="utf-8"))  # read as JSON: its ranker may have other features
+    pairs = PairScoresOf(PairReader(adapters))
+    pairs.reader.expect(kept["pair_sha256"])
+    ranker = fit_ranker(train_set)
+    both = ReaderModel(ranker, fit_answerability(train_set), 0.0, 1.01, pair_sha256=kept["pair_sha256"],
+                       pair_none=kept["pair_none"], order=fit_order(train_set, ranker))
+    model, alone = choose_both(both, dev_set, pairs)
+    model = with_described_right(model, found, pairs)
+    about = kept["about"] | {"linear_refit": "python -m qa.evaluation.train_reader --keep-pair",
+                             "train_questions": len(train_set)}
+    about.pop("chosen_again", None)
+    return model, about | on_dev(model, alone, pairs, dev_set)
+
+
 def with_described_right(model, found: dict, pairs: PairScoresOf):
     """The model with the confidence of an answer that describes what "who / what is X?" asks about, measured on the
     train and dev splits of the sets of such questions (`DESCRIBED`)."""
@@ -630,6 +674,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rechoose", action="store_true",
                         help="keep the fitted models of --out and --pair-out; choose the refusal rules, threshold, "
                              "short-answer and second-sentence rules on dev again")
+    parser.add_argument("--keep-pair", action="store_true",
+                        help="keep the pair reader of --pair-out; fit the ranker and the answerability model anew "
+                             "and choose on dev again")
     args = parser.parse_args(argv)
     if bbc_missing(args):
         return 1
@@ -638,11 +685,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.rechoose:
         model, about = rechoose(args.bbc, args.work, args.out, args.pair_out)
+    elif args.keep_pair:
+        model, about = refit_linear(args.bbc, args.work, args.out, args.pair_out)
     else:
         model, about = train(args.bbc, args.work, args.pair_out)
     args.out.write_text(json.dumps(model.to_json(about), indent=1) + "\n", encoding="utf-8")
     print(json.dumps(about["dev_metrics"], indent=1))
-    print(f"wrote {args.out}" if args.rechoose else f"wrote {args.out} and {args.pair_out}")
+    kept = args.rechoose or args.keep_pair
+    print(f"wrote {args.out}" if kept else f"wrote {args.out} and {args.pair_out}")
     return 0
 
 
