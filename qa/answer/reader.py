@@ -28,7 +28,8 @@ what is X?" question whose answer some sentence describes is answered by the bes
 (the models were fitted on questions that ask for a fact). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
-right on the dev split). The best sentence is quoted first, unless its article leaves a name the question asks about
+right on the dev split). The best sentence is quoted first (of a number, date or sum question, the best of the
+PAIR_DEPTH first that holds one: `measured_first`), unless its article leaves a name the question asks about
 unsaid and one of the PAIR_DEPTH best-ranked sentences comes from an article that says them all (`said_first`). A
 second sentence is quoted when it is rated almost as
 high as the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
