@@ -113,8 +113,9 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
         passage = scored.passage
         day = published(passage.doc)
         if passage.doc not in unsaid_in:
-            unsaid_in[passage.doc] = tuple(unsaid(article_terms(passage.doc)))
-            covered_in[passage.doc] = weights.coverage(article_terms(passage.doc))
+            said = article_terms(passage.doc)
+            unsaid_in[passage.doc] = tuple(unsaid(said))
+            covered_in[passage.doc] = weights.coverage(said)
         previous: set[str] = set()
         previous_lexical = previous_dense = 0.0
         for index, sentence in enumerate(passage.sentences):

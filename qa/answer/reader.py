@@ -336,10 +336,16 @@ def measured_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
     sum question asks for, when the best one does not: the reader's order can put first a sentence of the story asked
     about that gives no number ("Its boats cross the harbour every hour." for "How much does Acme charge for a car to
     cross the harbour?"), and such a sentence is no answer."""
-    if not ranked or not lacks_measure(ranked[0].candidate, asked):
+    return _first_that(ranked, lambda c: not lacks_measure(c, asked))
+
+
+def _first_that(ranked: list[Ranked], fits: Callable[[Candidate], bool]) -> list[Ranked]:
+    """The ranking with, first, the best of its first PAIR_DEPTH sentences that `fits`, when the best one does not
+    (and one does)."""
+    if not ranked or fits(ranked[0].candidate):
         return ranked
-    holding = next((r for r in ranked[:PAIR_DEPTH] if not lacks_measure(r.candidate, asked)), None)
-    return ranked if holding is None else [holding, *(r for r in ranked if r is not holding)]
+    first = next((r for r in ranked[:PAIR_DEPTH] if fits(r.candidate)), None)
+    return ranked if first is None else [first, *(r for r in ranked if r is not first)]
 
 
 def unsaid_refuses(ranked: list[Ranked], model: ReaderModel) -> bool:
@@ -453,10 +459,7 @@ def said_first(ranked: list[Ranked]) -> list[Ranked]:
     asks about, when the best one's article leaves one unsaid ("When did Zarif meet Aliyev in Baku?": not the caption
     of another minister meeting Aliyev in Baku, from an article that never names Zarif). After the refusal rules,
     which read the best sentence as ranked."""
-    if not ranked or not ranked[0].candidate.names_unsaid:
-        return ranked
-    said = next((r for r in ranked[:PAIR_DEPTH] if not r.candidate.names_unsaid), None)
-    return ranked if said is None else [said, *(r for r in ranked if r is not said)]
+    return _first_that(ranked, lambda c: not c.names_unsaid)
 
 
 def read(found: list[Candidate], asked: Asked, unknown_names: int, model: ReaderModel | None = None,

@@ -675,8 +675,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the fitted models of --out and --pair-out; choose the refusal rules, threshold, "
                              "short-answer and second-sentence rules on dev again")
     parser.add_argument("--keep-pair", action="store_true",
-                        help="keep the pair reader of --pair-out; fit the ranker and the answerability model anew "
-                             "and choose on dev again")
+                        help="keep the pair reader of --pair-out; fit the ranker, the answerability model and the "
+                             "reader's order anew and choose on dev again")
     args = parser.parse_args(argv)
     if bbc_missing(args):
         return 1
