@@ -121,3 +121,12 @@ def test_a_later_part_reads_its_pronoun_as_the_person_the_first_part_asked_about
     answer = bundled_engine.ask("Who did Zarif meet in Baku, and what did he say about the Caucasus?")
     assert answer.read_as and "Zarif say about the Caucasus?" in answer.read_as, answer.read_as
     assert "Caucasus" in answer.text
+
+
+def test_a_later_part_read_with_the_part_before_it_is_shown_as_asked(bundled_engine):
+    """"..., and which are they?" is retrieved with the first part, but read as asked: the first part stands just
+    before it, so "Read as" would only repeat it."""
+    answer = bundled_engine.ask("How many South Caucasus countries make up one side of the 3+3 format, "
+                                "and which are they?")
+    assert answer.notes[0].startswith("Answered as 2 questions")
+    assert answer.read_as is None, answer.read_as

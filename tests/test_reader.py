@@ -30,6 +30,7 @@ from qa.answer.reader import (
     rank,
     read,
     reads_span,
+    said_first,
     short_of,
 )
 from qa.index import terms
@@ -332,6 +333,18 @@ def test_a_price_question_is_refused_when_the_best_sentence_holds_no_sum():
         assert (probability == 0.0) == refused, text
 
 
+def test_the_sentence_moved_first_for_saying_the_names_still_holds_the_sum_asked_for():
+    """A sum question's best sentence holds a sum but its article never names the bank asked about; of the sentences
+    whose article does, the one quoted first is one that holds a sum, not the story's sentence without one."""
+    question = asked("How much money is the bank claiming in damages from the dairy firm?")
+    elsewhere = _candidate("Creditors claim 4bn euros from the dairy firm.", focus_counted=True, names_unsaid=("Acme",))
+    no_sum = _candidate("The dairy firm has sued 45 banks.", focus_counted=False)  # a number, but no sum
+    a_sum = _candidate("The bank wants 1bn euros from the dairy firm.", focus_counted=True)
+    ranked = [Ranked(elsewhere, 0.5), Ranked(no_sum, 0.3), Ranked(a_sum, 0.2)]
+    assert said_first(ranked, question)[0].candidate is a_sum
+    assert said_first(ranked, asked("Why is the bank suing the dairy firm?"))[0].candidate is no_sum
+
+
 def _previous(short, quote, read_as=""):
     calls = []
 
@@ -406,6 +419,22 @@ def test_a_month_or_an_owner_before_a_name_is_no_person():
     previous = "Zarif's Baku trip: which day did he land?"
     answer, _ = _previous("Sunday", "He landed in Baku on Sunday.", previous)
     assert follow_up.rewrite("Which day did he meet Aliyev?", [previous], answer) == "Which day did Zarif meet Aliyev?"
+
+
+def test_a_place_a_sum_or_a_country_the_previous_turn_names_is_no_person():
+    """"he" after "Where is X's studio based?" is X, not the place the answer led with; after "How much did Glazer's
+    offer cut?", the owner asked about, not another name of the question; never a country ("Iran's minister")."""
+    previous = "Where is Peter Molyneux's Lionhead Studios based?"
+    answer, _ = _previous("Surrey's Lionhead Studios", "The head of Surrey's Lionhead Studios was honoured.", previous)
+    assert follow_up.rewrite("In what year did he set it up?", [previous], answer) == \
+        "In what year did Peter Molyneux set it up?"
+    previous = "By how much did Glazer's latest Man Utd proposal cut the borrowing needed?"
+    answer, _ = _previous("pounds 200m", "Mr Glazer's latest offer cut the borrowing needed by pounds 200m.", previous)
+    assert follow_up.rewrite("What did his bid value the club at?", [previous], answer) == \
+        "What did Glazer's bid value the club at?"
+    previous = "What did Iran's foreign minister say in Baku?"
+    answer, _ = _previous(None, "Foreign Minister Mohammad Javad Zarif said ties were good.", previous)
+    assert follow_up.rewrite("Where did he go next?", [previous], answer) == "Where did Mohammad Javad Zarif go next?"
 
 
 def test_what_a_follow_up_asks_for_is_its_own_not_the_previous_questions():

@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 from typing import NamedTuple
 
+from qa.answer import follow_up
 from qa.answer.answer_types import AUXILIARY, PREPOSITIONS, QUESTION_WORDS
 from qa.types import Answer, Citation, ScoredPassage
 
@@ -131,7 +132,9 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
         notes.extend(n for n in answer.notes if n not in notes)
     first = given[0] if given else answers[0]
     confidences = [a.confidence for a in answers]
-    read = [a.read_as or a.question for a in answers]  # each part as it was asked: a later one with its context
+    # Each part as it was read (a pronoun in full), without the part before it that an elliptical one was retrieved
+    # with: that part is shown just before it.
+    read = [follow_up.own_question(a.read_as or a.question) for a in answers]
     return Answer(
         question=question,
         text="\n\n".join(texts) if given else first.text,  # a paragraph for each part

@@ -2,7 +2,7 @@
 
 Two ways a question leans on the conversation:
 - a pronoun ("When did *he* visit Tehran?"): "he", "she", "him", "his" and "her" stand for the person the previous
-  answer was about: the name it answered with; else, after "who did ...?", the one its quote opens with ("*Zarif*
+  answer was about: the name it answered with (unless it answered where, when or how much); else, after "who did ...?", the one its quote opens with ("*Zarif*
   made the remarks ..." for "Who visited Baku?"); else the person the previous question named (in full, or as the
   subject of its verb: "What did *Zarif* say?"); else the first full name in the sentence it quoted; the question is
   rewritten with that name and shown as "Read as: ...". The previous question is taken as it was read, so a third
@@ -20,6 +20,7 @@ import functools
 import re
 from typing import Callable
 
+from qa.answer.answer_types import asked
 from qa.index import DEMONYMS, STOPWORDS, names
 from qa.temporal import CALENDAR_WORDS
 
@@ -33,6 +34,7 @@ _POINTS_BACK = re.compile(r"\b(there|that|this|those|these|the same|other)\b", r
 _ELLIPSIS = re.compile(r"^(what about|how about|about)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(it|its|they|them|their)\b", re.I)
 SHORT_WORDS = 5
+_NO_ONE = ("place", "number", "date")  # the kinds of answer that name no person
 # A person's full name: two or more capitalised words, with the particles names carry.
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:(?:bin|al|de|van|von|der)\s+)?[A-Z][\w'’-]+)+")
 _NOT_A_PERSON = re.compile(r"^(The|In|On|At|For|But|And|Earlier|Meanwhile|According)\b")
@@ -77,7 +79,9 @@ def own_question(question: str) -> str:
 
 
 def _person(short: str | None, quote: str, previous_question: str) -> str | None:
-    if person := _first_full_name(short or ""):
+    # The name the previous answer led with, unless it answered where, when or how much: "Surrey's Lionhead Studios"
+    # (for "Where is Peter Molyneux's studio based?") names no one "he" stands for.
+    if asked(previous_question).kind not in _NO_ONE and (person := _first_full_name(short or "")):
         return person
     if _WHO_DID.match(previous_question):
         # "Who won the Australian Open?": the one who did it is the answer, never a name the question gives; the
@@ -89,11 +93,12 @@ def _person(short: str | None, quote: str, previous_question: str) -> str | None
     # much of Manchester United does *Glazer* own?"), else its first full name, else its only name; in full where
     # the quote names them so.
     if subject := _subject(previous_question):
-        return _without_role(subject) if " " in subject else _in_full(subject, quote)
+        return _owner(_without_role(subject)) if " " in subject else _in_full(subject, quote)
     if person := _first_full_name(previous_question):
         return person
-    # ... not a month or a weekday ("In *July* 2022 Amir-Abdollahian said ..."), nor a place
+    # ... not a month or a weekday ("In *July* 2022 Amir-Abdollahian said ..."), nor a country or a place
     given = [w for w in names(previous_question) if _CAPITALISED.match(w) and w.lower() not in CALENDAR_WORDS
+             and _POSSESSIVE.sub("", w).lower() not in _COUNTRY_WORDS
              and not re.search(rf"\b{_PLACE_BEFORE}\s+{re.escape(w)}\b", previous_question, re.I)]
     return _in_full(given[0], quote) if len(given) == 1 else _first_full_name(quote)
 
@@ -143,13 +148,13 @@ _OWNER = re.compile(r"^(.+?)['’]s\s")
 
 def _subject(question: str) -> str | None:
     found = _SUBJECT.search(question)
-    if not found or _POSSESSIVE.search(found.group(1)) or found.group(1).lower() in _COUNTRY_WORDS:
-        return None
-    return found.group(1)
+    subject = _POSSESSIVE.sub("", found.group(1)) if found else ""
+    return subject if subject and subject.lower() not in _COUNTRY_WORDS else None
 
 
 # A name right after an auxiliary is the question's subject: "When did *Bayramov* visit", "Where was *Zarif* going",
-# "Why has *Gordon Brown* resigned", "How much of it does *Glazer* own"; not an owner ("did *Iran's* minister").
+# "Why has *Gordon Brown* resigned", "How much of it does *Glazer* own"; or its owner ("How much did *Glazer's* offer
+# cut the debt"), but not a country ("did *Iran's* minister").
 _SUBJECT = re.compile(r"\b(?i:did|does|do|was|is|were|are|has|have|had|will|would|can|could)\s+"
                       r"([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")
 _POSSESSIVE = re.compile(r"['’]s?$")

@@ -30,9 +30,9 @@ probability that it is right: that the articles answer, times the probability th
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
 right on the dev split). The best sentence is quoted first (of a number, date or sum question, the best of the
 PAIR_DEPTH first that holds one: `measured_first`), unless its article leaves a name the question asks about
-unsaid and one of the PAIR_DEPTH best-ranked sentences comes from an article that says them all (`said_first`). A
-second sentence is quoted when it is rated almost as
-high as the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
+unsaid and one of the PAIR_DEPTH best-ranked sentences comes from an article that says them all (and holds what a
+number, date or sum question asks for: `said_first`). A second sentence is quoted when it is rated almost as high as
+the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
 leads with the best sentence's short answer (`short_of`): the span the rules find (`answer_types.short_answer`), or,
 where they find no single one, the span the pair reader's start and end heads read as the answer, when they read it
 at least as strongly as the score chosen on dev.
@@ -454,12 +454,13 @@ def passages_by_reading(passages: list[ScoredPassage], ranked: list[Ranked]) -> 
     return sorted(scored, key=lambda s: -s.score)
 
 
-def said_first(ranked: list[Ranked]) -> list[Ranked]:
+def said_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
     """The ranking with, first, the best of its first PAIR_DEPTH sentences whose article says every name the question
     asks about, when the best one's article leaves one unsaid ("When did Zarif meet Aliyev in Baku?": not the caption
-    of another minister meeting Aliyev in Baku, from an article that never names Zarif). After the refusal rules,
-    which read the best sentence as ranked."""
-    return _first_that(ranked, lambda c: not c.names_unsaid)
+    of another minister meeting Aliyev in Baku, from an article that never names Zarif), and that still holds what a
+    number, date or sum question asks for (`measured_first`: "How much is the bank claiming?" is not answered by "The
+    firm has sued 45 banks."). After the refusal rules, which read the best sentence as ranked."""
+    return _first_that(ranked, lambda c: not c.names_unsaid and not lacks_measure(c, asked))
 
 
 def read(found: list[Candidate], asked: Asked, unknown_names: int, model: ReaderModel | None = None,
@@ -478,7 +479,7 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     if describing is None and refuses(answerable, model.refuse_below):
         return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,
                        True)
-    ranked = [describing, *(r for r in ranked if r is not describing)] if describing else said_first(ranked)
+    ranked = [describing, *(r for r in ranked if r is not describing)] if describing else said_first(ranked, asked)
     best = ranked[0]
     confidence = model.described_right if describing and model.described_right is not None else answerable * best.p
     chosen = [best.candidate]

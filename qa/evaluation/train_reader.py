@@ -34,7 +34,7 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
    sentence) too, with the number of unsaid names that refuses chosen with it (UNSAID_TRIED); the least score at
    which the pair reader's span leads an answer where the rules find no single span (as often right as the rules'
    spans: `choose_span`); then when a second sentence is quoted: the share of the first sentence's probability it
-   needs and the most words the two may have (best fact recall while the median answer stays within 35 words on
+   needs and the most words the two may have (best fact recall while the median answer stays within 34 words on
    each corpus). `--rechoose` does this step alone for the models already fitted (a few minutes): for a change of
    the reader's rules, which needs no refit.
 
@@ -79,7 +79,10 @@ FOLDS = 5
 # each (the bundled dev split's 53 answerable questions allow 2; with 0.10 for both, 5 of them were refused on dev and
 # 28% of the bundled test split's).
 MAX_FALSE_REFUSALS = {"bbc": 0.10, "bundled": 0.05}
-MAX_MEDIAN_WORDS = 35  # answers stay short: a second sentence is quoted only while the median answer is this long
+# Answers stay short: a second sentence is quoted only while the median answer on dev is this long. One word under
+# issue #13's 35, which the median of unseen questions must meet: a median chosen at the limit lands above it about as
+# often as not (resampling the ~760 BBC dev answers at a median of 35, 44% of the resamples' medians exceed 35).
+MAX_MEDIAN_WORDS = 34
 # The shares of the best sentence's probability that a second sentence needs to be quoted, tried on dev (1.01: never);
 # below 0.1 since 2026-12-06, when 0.1, the grid's edge, was chosen
 SECOND_RATIOS = (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01)
