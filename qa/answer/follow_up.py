@@ -2,9 +2,10 @@
 
 Two ways a question leans on the conversation:
 - a pronoun ("When did *he* visit Tehran?"): "he", "she", "him", "his" and "her" stand for the person the previous
-  answer was about: the name it answered with (unless it answered where, when or how much); else, after "who did ...?", the one its quote opens with ("*Zarif*
-  made the remarks ..." for "Who visited Baku?"); else the person the previous question named (in full, or as the
-  subject of its verb: "What did *Zarif* say?"); else the first full name in the sentence it quoted; the question is
+  answer was about: the name it answered with (unless it answered where, when or how much); else, after "who did
+  ...?", the one its quote opens with ("*Zarif* made the remarks ..." for "Who visited Baku?"); else the person the
+  previous question named (in full, or as the subject of its verb or its owner: "What did *Zarif* say?", "did
+  *Glazer's* offer ..."; never a country); else the first full name in the sentence it quoted; the question is
   rewritten with that name and shown as "Read as: ...". The previous question is taken as it was read, so a third
   "he" still finds the person the first question named;
 - an ellipsis ("Which country stayed away?", "What about Russia?", "And in Japan?"), or "it" or "they" for what was
