@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from qa.temporal import time_scope
 from qa.temporal.changes import (asks_holder, comparable, differing, holder_answer, number_value, person_mentions,
                                  person_value)
 
@@ -173,6 +174,17 @@ def test_a_time_in_the_question_ranks_the_sources(bundled_engine, question, doc,
 def test_a_time_no_source_covers_is_said(bundled_engine):
     answer = bundled_engine.ask("Who was Iran's foreign minister in 2019?")
     assert any("2019" in note and "another time" in note for note in answer.notes)
+
+
+def test_an_answer_from_undated_sources_is_not_said_to_come_from_another_time():
+    """An archive without publication dates (the BBC corpus) cannot say when an answer is from, only that its sources
+    do not mention the time asked about."""
+    scope = time_scope.from_question("What was the jobless rate in 2003?")
+    assert time_scope.notes_for(scope, [False], refused=False) == [
+        "No source is from “2003” or mentions a date in it; the answer comes from another time."]
+    assert time_scope.notes_for(scope, [False], refused=False, undated=True) == [
+        "The sources are not dated and do not mention “2003”: the answer may be about another time."]
+    assert time_scope.notes_for(scope, [True], refused=False, undated=True) == []
 
 
 def test_when_is_answered_from_the_article_that_names_who_the_question_asks_about(bundled_engine):

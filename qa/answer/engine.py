@@ -383,7 +383,8 @@ class Engine:
             notes.append(changes.note(readings))
         if scope:
             notes.extend(time_scope.notes_for(
-                scope, [time_scope.in_range(c.quote, c.published, scope) for c in result.citations], result.refused))
+                scope, [time_scope.in_range(c.quote, c.published, scope) for c in result.citations], result.refused,
+                all(c.published is None for c in result.citations)))
         return Answer(
             question=fallback.question,
             text=result.text,

@@ -165,14 +165,18 @@ def filter_range(since: object = None, until: object = None, date_range: object 
 def notes(scope: DateRange, chosen: list, refused: bool) -> list[str]:
     """What the reader should know about the range: nothing in a filter answered, or the answer lies outside the
     time the question names."""
-    return notes_for(scope, [c.time_match for c in chosen], refused)
+    return notes_for(scope, [c.time_match for c in chosen], refused, all(c.published is None for c in chosen))
 
 
-def notes_for(scope: DateRange, cited_in_range: list[bool], refused: bool) -> list[str]:
-    """`notes`, given whether each source the answer quotes is in the range (LLM answers have no candidates)."""
+def notes_for(scope: DateRange, cited_in_range: list[bool], refused: bool, undated: bool = False) -> list[str]:
+    """`notes`, given whether each source the answer quotes is in the range (LLM answers have no candidates), and
+    whether none of them has a publication date: then the answer's time is not known, only not said."""
     if scope.explicit:
         return [f"No article in the date range ({scope}) answers this."] if refused else []
     if not refused and cited_in_range and not any(cited_in_range):
+        if undated:
+            return [f"The sources are not dated and do not mention “{scope.phrase}”: the answer may be about "
+                    "another time."]
         return [f"No source is from “{scope.phrase}” or mentions a date in it; the answer comes from another time."]
     return []
 
