@@ -832,6 +832,10 @@ def test_the_names_an_article_leaves_unsaid_count_a_run_of_capitalised_words_as_
     # a month is not a name, a demonym is its country's, and a word that begins a sentence is no name
     assert names_unsaid("What did Iranian officials say in May?", {})(frozenset(terms("Iran said nothing."))) == []
     assert names_unsaid("The talks were in Baku. According to Zarif, who gains?", {})(frozenset()) == ["Baku", "Zarif"]
+    # "&" joins a name: "Tate & Lyle" is one, said where either word is, and written as the question writes it
+    unsaid = names_unsaid("Did Iain Ferguson say Tate & Lyle would sell its sugar arm?", {})
+    assert unsaid(frozenset(terms("Lyle shares rose."))) == ["Iain Ferguson"]
+    assert unsaid(frozenset(terms("Shares rose."))) == ["Iain Ferguson", "Tate & Lyle"]
 
 
 def _two_stories(folder):

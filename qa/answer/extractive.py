@@ -217,9 +217,10 @@ def unknown_names(question: str, retrieved: Retrieved) -> list[str]:
 def names_unsaid(question: str, variants: dict[str, set[str]]) -> Callable[[frozenset[str]], list[str]]:
     """The question's names that an article (its terms) mentions in none of their words and spellings; a run of
     capitalised words is one name ("William Hill"), so an article that says "Hill" mentions it."""
-    runs = [kept for run in name_runs(question) if (kept := [word for word in run if _is_name(word)])]
-    return lambda article: [" ".join(run) for run in runs
-                            if not any(_mentioned(word, article, variants) for word in run)]
+    # each name as the question writes it ("Tate & Lyle"), found by its words that are looked for as names
+    runs = [(" ".join(run), kept) for run in name_runs(question) if (kept := [word for word in run if _is_name(word)])]
+    return lambda article: [written for written, kept in runs
+                            if not any(_mentioned(word, article, variants) for word in kept)]
 
 
 def unsaid_note(unsaid: tuple[str, ...]) -> str:
