@@ -242,6 +242,7 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Where did the conductor of La Fenice die?", "The conductor died in Venice, his family said.", "Venice"),
     ("How long was the jail term he served?", "He served a 10-month jail term in 2004.", "10-month"),
     ("How much did fans pay to watch it?", "Fans had to pay five pounds for a ticket.", "five pounds"),
+    ("How many cars did it make?", "It made two and a half million cars last year.", "two and a half million cars"),
     # a score, or the scores of a match's sets; no other number answers "by what score"
     ("By what score did France beat England?", "France beat England 18-17 on Saturday.", "18-17"),
     ("By what score did Henman beat Nalbandian?", "Henman won 6-1 7-5 in his 2nd match.", "6-1 7-5"),

@@ -249,7 +249,8 @@ _AMOUNT = re.compile(
     rf"(?=\d)(?:{_TIME})|{_SCORE}|"
     r"(?:(?:dollars|pounds|euros|us\$|\$|£|€)\s?)?\d[\d,.]*(?:\s?%|\s?(?:per ?cent|km/h|kph|mph|bn|m|k|billion|million|thousand|"
     rf"trillion|hundred)\b|-[a-z]+\b|{_PENCE})?(?:\s{_CURRENCY_AFTER})?|"
-    rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|dozens?)\b(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?"
+    rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|dozens?)\b(?:\sand\sa\s(?:half|quarter)\b)?"  # "two and a half million"
+    r"(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?"
     rf"(?:\s{_CURRENCY_AFTER})?", re.I)
 # A name as a short answer: one or more capitalised words, joined by the particles of places and organisations too
 # ("Bank of England", "Dewsbury"). follow_up.py's person name needs two words: it looks for whom "he" or "she" is.
