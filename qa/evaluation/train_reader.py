@@ -160,6 +160,17 @@ def collect(corpus: str, sets: tuple[str, ...], engine) -> list[Example]:
     return examples
 
 
+def collect_split(split: dict[str, tuple[str, ...]], found: dict) -> list[Example]:
+    """The examples of every corpus's question sets of a split (`TRAIN`, `DEV`, `DESCRIBED`), corpus by corpus."""
+    return [e for corpus, sets in split.items() for e in collect(corpus, sets, found[corpus])]
+
+
+def answered(examples: list[Example]) -> list[Example]:
+    """The answerable examples with a retrieved sentence that answers: what the ranker, the order and the pair reader
+    learn from."""
+    return [e for e in examples if e.answerable and e.labels.any()]
+
+
 def add_corpus_arguments(parser) -> None:
     """The options of the fitting commands (this one and train_fusion) that say where the corpora and indexes are."""
     parser.add_argument("--bbc", type=Path, default=PROJECT_ROOT.parent / "shared" / "corpora" / "bbc",
@@ -227,7 +238,7 @@ def fit_ranker(examples: list[Example]):
     to its answering sentences (shared equally when several answer)."""
     from qa.answer.reader import RANKER_FEATURES, LinearModel
 
-    usable = [e for e in examples if e.answerable and e.labels.any()]
+    usable = answered(examples)
     stacked = np.vstack([e.rows for e in usable])
     mean, scale = stacked.mean(axis=0), stacked.std(axis=0)
     scale[scale < 1e-9] = 1.0
@@ -241,7 +252,7 @@ def fit_order(examples: list[Example], ranker):
     score and the share of the question the sentence's article says; two weights, the ranker left as it is."""
     from qa.answer.reader import ORDER_FEATURES, LinearModel
 
-    usable = [e for e in examples if e.answerable and e.labels.any()]
+    usable = answered(examples)
     questions = [(np.column_stack([ranker.score(e.rows), [c.article_lexical for c in e.candidates]]),
                   e.labels / e.labels.sum()) for e in usable]
     return LinearModel(ORDER_FEATURES, np.zeros(2), np.ones(2), conditional_logit(questions, np.array([1.0, 0.0])),
@@ -490,9 +501,7 @@ def pair_groups(examples: list[Example], ranker) -> list:
     from qa.evaluation.pair_training import Group
 
     groups = []
-    for e in examples:
-        if not e.answerable or not e.labels.any():
-            continue
+    for e in answered(examples):
         answering = {id(c) for c, label in zip(e.candidates, e.labels) if label}
         wrong = [r.candidate.text for r in ranked(e, ranker) if id(r.candidate) not in answering]
         words = [word for fact in e.must for word in fact]
@@ -554,8 +563,8 @@ def train(bbc: Path, work: Path, adapters: Path) -> tuple[object, dict]:
     from qa.evaluation import pair_training
 
     found = engines(bbc, work)
-    train_set = [e for corpus, sets in TRAIN.items() for e in collect(corpus, sets, found[corpus])]
-    dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
+    train_set = collect_split(TRAIN, found)
+    dev_set = collect_split(DEV, found)
     model, alone, pairs = fit_reader(train_set, dev_set, adapters)
     model = with_described_right(model, found, pairs)
     about = {
@@ -577,7 +586,7 @@ def rechoose(bbc: Path, work: Path, model_path: Path, adapters: Path) -> tuple[o
     from qa.answer.reader import load_model
 
     found = engines(bbc, work)
-    dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
+    dev_set = collect_split(DEV, found)
     fitted = load_model(model_path)
     pairs = PairScoresOf(PairReader(adapters))
     pairs.reader.expect(fitted.pair_sha256)
@@ -596,8 +605,8 @@ def refit_linear(bbc: Path, work: Path, model_path: Path, adapters: Path) -> tup
     from qa.answer.reader import ReaderModel
 
     found = engines(bbc, work)
-    train_set = [e for corpus, sets in TRAIN.items() for e in collect(corpus, sets, found[corpus])]
-    dev_set = [e for corpus, sets in DEV.items() for e in collect(corpus, sets, found[corpus])]
+    train_set = collect_split(TRAIN, found)
+    dev_set = collect_split(DEV, found)
     kept = json.loads(model_path.read_text(encoding="utf-8"))  # read as JSON: its ranker may have other features
     pairs = PairScoresOf(PairReader(adapters))
     pairs.reader.expect(kept["pair_sha256"])
@@ -615,7 +624,7 @@ def refit_linear(bbc: Path, work: Path, model_path: Path, adapters: Path) -> tup
 def with_described_right(model, found: dict, pairs: PairScoresOf):
     """The model with the confidence of an answer that describes what "who / what is X?" asks about, measured on the
     train and dev splits of the sets of such questions (`DESCRIBED`)."""
-    described = [e for corpus, sets in DESCRIBED.items() for e in collect(corpus, sets, found[corpus])]
+    described = collect_split(DESCRIBED, found)
     return dataclasses.replace(model, described_right=described_right(described, model, pairs))
 
 
@@ -637,7 +646,7 @@ def cross_validate(bbc: Path, work: Path) -> dict:
     import tempfile
 
     found = engines(bbc, work)
-    pool = [e for split in (TRAIN, DEV) for corpus, sets in split.items() for e in collect(corpus, sets, found[corpus])]
+    pool = collect_split(TRAIN, found) + collect_split(DEV, found)
     held_out: dict[str, dict[str, list]] = {"reader": {c: [] for c in TRAIN}, "ranker_alone": {c: [] for c in TRAIN}}
     with tempfile.TemporaryDirectory() as folder:
         for fold in range(FOLDS):
