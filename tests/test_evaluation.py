@@ -20,6 +20,7 @@ from qa.evaluation.scoring import (
     Run,
     answer_all,
     by_kind,
+    calibration,
     percentile,
     run_eval,
     score_answer,
@@ -201,6 +202,27 @@ def test_metrics_without_a_category_are_none():
     assert (m.hit1, m.fact_recall, m.false_refusals, m.refusal_accuracy) == (None, None, None, 1.0)
 
 
+def test_confidence_is_scored_against_right_answers_and_right_refusals():
+    stated = [
+        (question("a1"), answer(), 0.9),  # right: every fact
+        (question("a2", must=(("missing",),)), answer(), 0.7),  # wrong: a fact missing
+        (question("a3"), answer(**REFUSAL), 0.3),  # wrong: an answerable question refused
+        (unanswerable("u1"), answer(**REFUSAL), 0.8),  # right: an unanswerable question refused
+        (unanswerable("u2"), answer(), 0.5),  # wrong: an unanswerable question answered
+        (question("a4"), answer(), None),  # states none: not counted
+    ]
+    scores = [score_answer(q, a | ({"confidence": c} if c is not None else {})) for q, a, c in stated]
+    assert [s.right for s in scores] == [True, False, False, True, False, True]
+    m = summarize(scores)
+    assert m.brier == pytest.approx((0.1 ** 2 + 0.7 ** 2 + 0.3 ** 2 + 0.2 ** 2 + 0.5 ** 2) / 5)
+    bins = calibration(scores)
+    assert [(b.refused, b.low, b.high, b.n) for b in bins] == [(False, 0.4, 0.6, 1), (False, 0.6, 0.8, 1),
+                                                               (False, 0.8, 1.0, 1), (True, 0.2, 0.4, 1),
+                                                               (True, 0.8, 1.0, 1)]
+    assert [b.right for b in bins] == [0.0, 0.0, 1.0, 0.0, 1.0]
+    assert summarize([score_answer(question(), answer())]).brier is None
+
+
 def test_scores_an_answer_object_too():
     passage = Passage(doc=DOC, start_line=25, end_line=29, text="t", sentences=())
     a = Answer(question="q?", text="A 700-kilometer border [1].", refused=False, mode="extractive",
@@ -302,6 +324,7 @@ def test_reports_are_written_and_self_contained(tmp_path):
     assert set(data["by_kind"]) == {"list", "number", "unanswerable"}
     assert [c["configuration"] for c in data["compare"]] == ["ours (hybrid)", "BM25 only"]
     assert len(data["per_question"]) == 3
+    assert data["calibration"] == [] and "## Confidence" not in md  # the hand-made answers state no confidence
 
 
 def test_svg_charts_handle_missing_values_and_no_data():

@@ -28,7 +28,7 @@ what is X?" question whose answer some sentence describes is answered by the bes
 (the models were fitted on questions that ask for a fact). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
-right on the dev split). The best sentence is quoted first (of a number, date or sum question, the best of the
+right on the dev split), each mapped to how often such answers and refusals were right on dev (`calibrated`). The best sentence is quoted first (of a number, date or sum question, the best of the
 PAIR_DEPTH first that holds one: `measured_first`), unless its article leaves a name the question asks about
 unsaid and one of the PAIR_DEPTH best-ranked sentences comes from an article that says them all (and holds what a
 number, date or sum question asks for: `said_first`). A second sentence is quoted when it is rated almost as high as
@@ -154,6 +154,22 @@ class ReaderModel:
     # A conditional logit over ORDER_FEATURES, fitted with the ranker as it is: the order, with the pair reader's
     # scores, that the reader quotes the sentences by (None: the ranker's score alone).
     order: LinearModel | None = None
+    # Maps (slope, intercept over the log-odds: `calibrated`) from the reader's probability that an answer is right,
+    # and from its probability that the articles do not answer a question it refuses by the threshold, to the share of
+    # such dev answers and refusals that were right; fitted last, on the reader's choices (None: as computed). The
+    # product that an answer's probability is counts only its best sentence, so it understated the answers: on dev,
+    # answers stated 0.58 and 0.66 were right (docs/evaluation.md).
+    answer_calibration: tuple[float, float] | None = None
+    refusal_calibration: tuple[float, float] | None = None
+
+    def answer_confidence(self, answerable: float, p: float) -> float:
+        """The probability that an answer quoting a sentence the reader gives probability `p` is right, when the
+        articles answer with probability `answerable`."""
+        return calibrated(answerable * p, self.answer_calibration)
+
+    def refusal_confidence(self, answerable: float) -> float:
+        """The probability that a refusal is right: for a rule's, how often the rules were right on dev."""
+        return self.rules_right if by_the_rules(answerable) else calibrated(1.0 - answerable, self.refusal_calibration)
 
     @property
     def picks_spans(self) -> bool:
@@ -168,7 +184,21 @@ class ReaderModel:
                 "rules_right": round(self.rules_right, 6), "refuse_unsaid": self.refuse_unsaid,
                 "span_above": None if self.span_above is None else round(self.span_above, 6),
                 "described_right": None if self.described_right is None else round(self.described_right, 6),
-                "order": None if self.order is None else self.order.to_json()}
+                "order": None if self.order is None else self.order.to_json(),
+                "answer_calibration": _rounded(self.answer_calibration),
+                "refusal_calibration": _rounded(self.refusal_calibration)}
+
+
+def _rounded(platt: tuple[float, float] | None) -> list[float] | None:
+    return None if platt is None else [round(float(x), 6) for x in platt]
+
+
+def calibrated(p: float, platt: tuple[float, float] | None) -> float:
+    """`p` through a Platt map (slope and intercept over its log-odds; None: `p` itself)."""
+    if platt is None:
+        return p
+    p = min(max(p, 1e-9), 1.0 - 1e-9)
+    return 1.0 / (1.0 + math.exp(-(platt[0] * math.log(p / (1.0 - p)) + platt[1])))
 
 
 @lru_cache(maxsize=4)
@@ -180,7 +210,12 @@ def load_model(path: Path = MODEL_PATH) -> ReaderModel:
                        data.get("pair_sha256", ""), float(data.get("pair_none", 0.0)),
                        float(data.get("rules_right", 1.0)), data.get("refuse_unsaid"), data.get("span_above"),
                        data.get("described_right"),
-                       LinearModel.from_json(data["order"], ORDER_FEATURES) if data.get("order") else None)
+                       LinearModel.from_json(data["order"], ORDER_FEATURES) if data.get("order") else None,
+                       _platt(data.get("answer_calibration")), _platt(data.get("refusal_calibration")))
+
+
+def _platt(value: list[float] | None) -> tuple[float, float] | None:
+    return None if value is None else (float(value[0]), float(value[1]))
 
 
 def pair_scores_for(question: str, model: ReaderModel) -> PairScores | None:
@@ -477,11 +512,11 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     # was fitted on questions that ask for a fact, and sees a description only as a sentence that names X
     describing = next((r for r in ranked if r.candidate.describes), None)
     if describing is None and refuses(answerable, model.refuse_below):
-        return Verdict(ranked, [], answerable, model.rules_right if by_the_rules(answerable) else 1.0 - answerable,
-                       True)
+        return Verdict(ranked, [], answerable, model.refusal_confidence(answerable), True)
     ranked = [describing, *(r for r in ranked if r is not describing)] if describing else said_first(ranked, asked)
     best = ranked[0]
-    confidence = model.described_right if describing and model.described_right is not None else answerable * best.p
+    confidence = model.described_right if describing and model.described_right is not None else \
+        model.answer_confidence(answerable, best.p)
     chosen = [best.candidate]
     if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \
             best.candidate.words + ranked[1].candidate.words <= model.second_within_words:

@@ -7,11 +7,13 @@ anywhere - offline, from a CI artifact, attached to a mail - with no script, sty
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.evaluation.charts import esc as _esc
 from qa.evaluation.charts import grouped_bars_svg, histogram_svg
+from qa.evaluation.scoring import calibration
 
 if TYPE_CHECKING:
     from qa.evaluation.scoring import Metrics, QuestionScore, Run
@@ -32,6 +34,7 @@ COLUMNS = [
     ("false_refusals", "false refusals", "rate"),
     ("short_answers", "short", "rate"),
     ("short_right", "short right", "rate"),
+    ("brier", "Brier", "score"),
     ("p50_ms", "p50 ms", "ms"),
     ("p95_ms", "p95 ms", "ms"),
 ]
@@ -47,6 +50,8 @@ def fmt(value: float | None, kind: str) -> str:
         return f"{value:.2f}"
     if kind == "lines":
         return f"{value:.1f}"
+    if kind == "score":
+        return f"{value:.3f}"
     return f"{value:.0f}"
 
 
@@ -71,6 +76,17 @@ def _intro(m: Metrics) -> str:
 def _kind_rows(run: Run) -> list[list[str]]:
     rows = [[kind, str(m.n)] + _row(m) for kind, m in run.kinds.items()]
     return rows + [["all", str(run.overall.n)] + _row(run.overall)]
+
+
+CALIBRATION_HEADERS = ["", "stated confidence", "n", "stated (mean)", "right"]
+CALIBRATION_NOTE = ("Is the confidence an answer states the chance that it is right? Each row: the answers (or refusals)"
+                    " that state a confidence in that range, what they state on average and the share that is right"
+                    " (every fact stated; for a refusal, an unanswerable question). The two are close when it is.")
+
+
+def _calibration_rows(run: Run) -> list[list[str]]:
+    return [["refusals" if b.refused else "answers", f"{b.low:.1f}-{b.high:.1f}", str(b.n), f"{b.stated:.2f}",
+             f"{b.right:.2f}"] for b in calibration(run.scores)]
 
 
 # Text -----------------------------------------------------------------------------------------------------------
@@ -144,6 +160,9 @@ def markdown_report(runs: list[Run], questions: list[Question], meta: dict) -> s
         "",
         md_table(["kind", "n"] + _headers(), _kind_rows(ours)),
     ]
+    calibration_rows = _calibration_rows(ours)
+    if calibration_rows:
+        parts += ["", "## Confidence", "", CALIBRATION_NOTE, "", md_table(CALIBRATION_HEADERS, calibration_rows, (0, 1))]
     if len(runs) > 1:
         parts += ["", "## Compare", "", md_table(["configuration"] + _headers(), _compare_rows(runs))]
     misses = _misses(ours, questions)
@@ -192,6 +211,10 @@ def html_report(runs: list[Run], questions: list[Question], meta: dict) -> str:
         f"<figure>{by_kind_chart}</figure>",
         f"<figure>{histogram_svg(latencies, f'{ours.name}: latency per question (timings_ms.total)')}</figure>",
     ]
+    calibration_rows = _calibration_rows(ours)
+    if calibration_rows:
+        body += ["<h2>Confidence</h2>", f"<p>{_esc(CALIBRATION_NOTE)}</p>",
+                 html_table(CALIBRATION_HEADERS, calibration_rows, text_columns=(0, 1))]
     if len(runs) > 1:
         metric_keys = [(k, h) for k, h, kind in COLUMNS if kind == "rate"]
         compare_chart = grouped_bars_svg(
@@ -219,6 +242,7 @@ def metrics_json(runs: list[Run], meta: dict) -> dict:
         "by_kind": {k: v.to_json() for k, v in ours.kinds.items()},
         "compare": [{"configuration": r.name, "setup_s": round(r.setup_s, 2), **r.overall.to_json()} for r in runs]
         if len(runs) > 1 else None,
+        "calibration": [asdict(b) for b in calibration(ours.scores)],
         "per_question": [s.to_json() for s in ours.scores],
     }
 

@@ -11,6 +11,9 @@ ours, a baseline's, another system's - is scored by the same rules. The rules (d
 - refusals: unanswerable questions should be refused, answerable ones should not.
 - short answers: of the answered answerable questions, the share whose answer leads with a short answer (the span
   that answers: "700-kilometer"), and of those, the share whose span holds one of the facts (a `must` string).
+- confidence: an answer is right when it states every fact of an answerable question, a refusal when the question is
+  unanswerable; the Brier score is the mean squared distance of the stated confidence from that (1 right, 0 wrong),
+  over every answer that states one, and `calibration` bins the answers by stated confidence.
 
 Answer, citation and retrieval metrics count answerable questions only; refusal accuracy counts unanswerable ones.
 """
@@ -51,13 +54,19 @@ class QuestionScore:
     latency_ms: float
     error: str | None = None  # the exception text when answering crashed
     short_right: bool | None = None  # whether the short answer holds a fact; None when the answer leads with none
+    confidence: float | None = None  # as the answer states it; None when it states none
 
     @property
     def facts(self) -> bool:
         return self.groups_matched == self.groups
 
+    @property
+    def right(self) -> bool:
+        """What the confidence is the probability of: every fact stated, or an unanswerable question refused."""
+        return not self.answerable if self.refused else self.answerable and self.facts
+
     def to_json(self) -> dict:
-        return asdict(self) | {"facts": self.facts}
+        return asdict(self) | {"facts": self.facts, "right": self.right}
 
 
 def _holds_gold(doc: str, start: int, end: int, sources: Iterable[GoldSource]) -> bool:
@@ -98,6 +107,7 @@ def score_answer(question: Question, answer: Answer | dict) -> QuestionScore:
         latency_ms=float((data.get("timings_ms") or {}).get("total", 0.0)),
         error=data.get("error"),
         short_right=any(s.lower() in short for group in question.must for s in group) if short else None,
+        confidence=data.get("confidence"),
     )
 
 
@@ -125,6 +135,7 @@ class Metrics:
     p50_ms: float | None
     p95_ms: float | None
     errors: int = 0
+    brier: float | None = None  # over the answers that state a confidence; 0.25 is what a constant 0.5 scores
 
     def to_json(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -168,7 +179,41 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
         p50_ms=percentile(latencies, 50),
         p95_ms=percentile(latencies, 95),
         errors=sum(s.error is not None for s in scores),
+        brier=_mean([(s.confidence - s.right) ** 2 for s in scores if s.confidence is not None]),
     )
+
+
+# Stated confidence up to each bound (the last bin holds 1.0 itself).
+CALIBRATION_BINS = (0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """The answers or refusals whose stated confidence falls in [low, high): how many, what they stated on average
+    and how many were right. A calibrated reader's `right` is close to its `stated`."""
+
+    refused: bool
+    low: float
+    high: float
+    n: int
+    stated: float
+    right: float
+
+
+def calibration(scores: list[QuestionScore]) -> list[CalibrationBin]:
+    """The answers, then the refusals, binned by the confidence they state (empty bins left out)."""
+    bins = []
+    for refused in (False, True):
+        stated = [s for s in scores if s.refused == refused and s.confidence is not None]
+        low = 0.0
+        for high in CALIBRATION_BINS:
+            inside = [s for s in stated if low <= s.confidence < high or high == 1.0 and s.confidence == 1.0]
+            if inside:
+                bins.append(CalibrationBin(refused, low, high, len(inside),
+                                           sum(s.confidence for s in inside) / len(inside),
+                                           sum(s.right for s in inside) / len(inside)))
+            low = high
+    return bins
 
 
 def llm_summary(answers: list[dict]) -> dict | None:

@@ -35,7 +35,8 @@ retrieved sentence: it holds the answer when it covers a gold line, or when it h
    which the pair reader's span leads an answer where the rules find no single span (as often right as the rules'
    spans: `choose_span`); then when a second sentence is quoted: the share of the first sentence's probability it
    needs and the most words the two may have (best fact recall while the median answer stays within 34 words on
-   each corpus). `--rechoose` does this step alone for the models already fitted (a few minutes): for a change of
+   each corpus); last, the maps from the reader's probabilities to how often its answers and refusals were right
+   (`calibrate`). `--rechoose` does this step alone for the models already fitted (a few minutes): for a change of
    the reader's rules, which needs no refit.
 
 Nothing reads the test split. The same data gives the same model: the folds are fixed by a hash of the question's
@@ -342,15 +343,18 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
 
     answerable = [e for e in examples if e.answerable]
     unanswerable = [e for e in examples if not e.answerable]
-    facts, words, top1, false_refusals, refusals = [], [], 0, 0, 0
+    facts, words, top1, false_refusals, refusals, errors = [], [], 0, 0, 0, []
     for e in examples:
         verdict = read(e.candidates, e.asked, e.unknown_names, model, pairs(e) if pairs else None)
+        found = 0.0 if verdict.refused else _facts_found(" ".join(c.text for c in verdict.chosen), e.must)
         if e.answerable:
             top1 += _best_is_right(e, verdict.ranked)
             false_refusals += verdict.refused
-            facts.append(0.0 if verdict.refused else _facts_found(" ".join(c.text for c in verdict.chosen), e.must))
+            facts.append(found)
         else:
             refusals += verdict.refused
+        right = not e.answerable if verdict.refused else found == 1.0
+        errors.append((verdict.confidence - right) ** 2)
         if not verdict.refused:
             words.append(len(shown_text(verdict.chosen, short_shown(e, verdict, model, pairs)).split()))
     return {
@@ -359,6 +363,8 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
         "refusal": round(refusals / max(len(unanswerable), 1), 3),
         "false_refusals": round(false_refusals / max(len(answerable), 1), 3),
         "median_words": statistics.median(words) if words else 0,
+        # how far the confidence is from right (1) or wrong (0), squared: lower is better; 0.25 for a coin's 0.5
+        "brier": round(sum(errors) / max(len(errors), 1), 4),
     }
 
 
@@ -552,7 +558,43 @@ def choose(model, choose_on: list[Example], pairs: PairScoresOf | None):
             best = dataclasses.replace(candidate, refuse_below=threshold, rules_right=rules_right(scored))
             best_gain = gain
     best = dataclasses.replace(best, span_above=choose_span(choose_on, best, pairs))
-    return choose_second(choose_on, best, pairs)
+    return calibrate(choose_on, choose_second(choose_on, best, pairs), pairs)
+
+
+def calibrate(examples: list[Example], model, pairs: PairScoresOf | None):
+    """The model with its confidences mapped to how often they were right on `examples` (`reader.calibrated`): a
+    logistic regression over the log-odds of each answer's probability (right: every fact found) and of each
+    threshold refusal's (right: the articles do not answer). Answers that describe what "who / what is X?" asks about
+    and the rules' refusals carry shares measured on their own (`described_right`, `rules_right`)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from qa.answer.reader import by_the_rules, read
+
+    raw = dataclasses.replace(model, answer_calibration=None, refusal_calibration=None)
+    seen: dict[bool, tuple[list[float], list[bool]]] = {True: ([], []), False: ([], [])}
+    for e in examples:
+        verdict = read(e.candidates, e.asked, e.unknown_names, raw, pairs(e) if pairs else None)
+        if verdict.refused and by_the_rules(verdict.answerable) or \
+                not verdict.refused and verdict.ranked[0].candidate.describes:
+            continue
+        right = not e.answerable if verdict.refused else _facts_found(" ".join(c.text for c in verdict.chosen),
+                                                                       e.must) == 1.0
+        confidence = verdict.confidence if verdict.refused else verdict.answerable * verdict.ranked[0].p
+        seen[verdict.refused][0].append(_log_odds(confidence))
+        seen[verdict.refused][1].append(right)
+
+    def platt(log_odds: list[float], right: list[bool]) -> tuple[float, float] | None:
+        if len(set(right)) < 2:  # all right or all wrong: nothing to map from
+            return None
+        fitted = LogisticRegression(C=1e6).fit(np.asarray(log_odds)[:, None], np.asarray(right, dtype=float))
+        return float(fitted.coef_[0][0]), float(fitted.intercept_[0])
+
+    return dataclasses.replace(model, answer_calibration=platt(*seen[False]), refusal_calibration=platt(*seen[True]))
+
+
+def _log_odds(p: float) -> float:
+    p = min(max(p, 1e-9), 1.0 - 1e-9)
+    return math.log(p / (1.0 - p))
 
 
 def _log(message: str) -> None:
