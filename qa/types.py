@@ -83,6 +83,11 @@ class Citation:
         return data
 
 
+# The confidence from which an answer is shown as "likely" right (even odds on), else as "unsure"; `qa eval` reports
+# how often each was right.
+LIKELY = 0.5
+
+
 @dataclass
 class Answer:
     question: str

@@ -210,17 +210,21 @@ def test_confidence_is_scored_against_right_answers_and_right_refusals():
         (unanswerable("u1"), answer(**REFUSAL), 0.8),  # right: an unanswerable question refused
         (unanswerable("u2"), answer(), 0.5),  # wrong: an unanswerable question answered
         (question("a4"), answer(), None),  # states none: not counted
+        (question("a5"), answer(), 0.1),  # right, though it said it would not be
     ]
     scores = [score_answer(q, a | ({"confidence": c} if c is not None else {})) for q, a, c in stated]
-    assert [s.right for s in scores] == [True, False, False, True, False, True]
+    assert [s.right for s in scores] == [True, False, False, True, False, True, True]
     m = summarize(scores)
-    assert m.brier == pytest.approx((0.1 ** 2 + 0.7 ** 2 + 0.3 ** 2 + 0.2 ** 2 + 0.5 ** 2) / 5)
+    assert m.brier == pytest.approx((0.1 ** 2 + 0.7 ** 2 + 0.3 ** 2 + 0.2 ** 2 + 0.5 ** 2 + 0.9 ** 2) / 6)
+    # what the chat shows as "likely" (0.5 or more) and "unsure": the answers only, not the refusals
+    assert (m.likely_right, m.unsure_right) == (pytest.approx(1 / 3), 1.0)
     bins = calibration(scores)
-    assert [(b.refused, b.low, b.high, b.n) for b in bins] == [(False, 0.4, 0.6, 1), (False, 0.6, 0.8, 1),
-                                                               (False, 0.8, 1.0, 1), (True, 0.2, 0.4, 1),
-                                                               (True, 0.8, 1.0, 1)]
-    assert [b.right for b in bins] == [0.0, 0.0, 1.0, 0.0, 1.0]
-    assert summarize([score_answer(question(), answer())]).brier is None
+    assert [(b.refused, b.low, b.high, b.n) for b in bins] == [(False, 0.0, 0.2, 1), (False, 0.4, 0.6, 1),
+                                                               (False, 0.6, 0.8, 1), (False, 0.8, 1.0, 1),
+                                                               (True, 0.2, 0.4, 1), (True, 0.8, 1.0, 1)]
+    assert [b.right for b in bins] == [1.0, 0.0, 0.0, 1.0, 0.0, 1.0]
+    lone = summarize([score_answer(question(), answer())])
+    assert (lone.brier, lone.likely_right, lone.unsure_right) == (None, None, None)
 
 
 def test_scores_an_answer_object_too():
@@ -410,6 +414,18 @@ def test_quality_floors(evaluated):
     assert m["citation_hit"] >= FLOOR_CITATION_HIT
     assert m["refusal_accuracy"] >= FLOOR_REFUSAL_ACCURACY
     assert m["false_refusals"] <= CEILING_FALSE_REFUSALS
+
+
+def test_the_stated_confidence_beats_a_coin_and_is_reported(evaluated):
+    """Answers the chat shows as "likely" are right more often than those shown as "unsure", and the confidence is
+    closer to right and wrong than a constant 0.5 (Brier 0.25)."""
+    _, root = evaluated
+    data = json.loads((root / "report" / "metrics.json").read_text(encoding="utf-8"))
+    m = data["overall"]
+    assert m["brier"] < 0.25
+    assert m["likely_right"] > m["unsure_right"]
+    assert sum(b["n"] for b in data["calibration"]) == m["n"]  # every answer and refusal states one
+    assert "## Confidence" in (root / "report" / "report.md").read_text(encoding="utf-8")
 
 
 def test_ours_beats_llamaindex_defaults(evaluated):

@@ -84,6 +84,12 @@ CALIBRATION_NOTE = ("Is the confidence an answer states the chance that it is ri
                     " (every fact stated; for a refusal, an unanswerable question). The two are close when it is.")
 
 
+def _words_line(m: Metrics) -> str:
+    """How often the answers were right that the chat shows as "likely" and as "unsure" (`qa.types.LIKELY`)."""
+    return (f"Answers shown as likely right: {fmt(m.likely_right, 'rate')} right; shown as unsure: "
+            f"{fmt(m.unsure_right, 'rate')} right.")
+
+
 def _calibration_rows(run: Run) -> list[list[str]]:
     return [["refusals" if b.refused else "answers", f"{b.low:.1f}-{b.high:.1f}", str(b.n), f"{b.stated:.2f}",
              f"{b.right:.2f}"] for b in calibration(run.scores)]
@@ -162,7 +168,8 @@ def markdown_report(runs: list[Run], questions: list[Question], meta: dict) -> s
     ]
     calibration_rows = _calibration_rows(ours)
     if calibration_rows:
-        parts += ["", "## Confidence", "", CALIBRATION_NOTE, "", md_table(CALIBRATION_HEADERS, calibration_rows, (0, 1))]
+        parts += ["", "## Confidence", "", CALIBRATION_NOTE, "",
+                  md_table(CALIBRATION_HEADERS, calibration_rows, (0, 1)), "", _words_line(m)]
     if len(runs) > 1:
         parts += ["", "## Compare", "", md_table(["configuration"] + _headers(), _compare_rows(runs))]
     misses = _misses(ours, questions)
@@ -214,7 +221,8 @@ def html_report(runs: list[Run], questions: list[Question], meta: dict) -> str:
     calibration_rows = _calibration_rows(ours)
     if calibration_rows:
         body += ["<h2>Confidence</h2>", f"<p>{_esc(CALIBRATION_NOTE)}</p>",
-                 html_table(CALIBRATION_HEADERS, calibration_rows, text_columns=(0, 1))]
+                 html_table(CALIBRATION_HEADERS, calibration_rows, text_columns=(0, 1)),
+                 f"<p>{_esc(_words_line(m))}</p>"]
     if len(runs) > 1:
         metric_keys = [(k, h) for k, h, kind in COLUMNS if kind == "rate"]
         compare_chart = grouped_bars_svg(

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 
 from qa.config import Settings, get_settings
 from qa.evaluation.questionset import load_questions
-from qa.types import Answer, GoldSource, Question
+from qa.types import LIKELY, Answer, GoldSource, Question
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,8 @@ class Metrics:
     p95_ms: float | None
     errors: int = 0
     brier: float | None = None  # over the answers that state a confidence; 0.25 is what a constant 0.5 scores
+    likely_right: float | None = None  # of the answers (not refusals) shown as "likely" right (LIKELY), the share right
+    unsure_right: float | None = None  # ... and of those shown as "unsure"
 
     def to_json(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
@@ -160,6 +162,7 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
     ans = [s for s in scores if s.answerable]
     una = [s for s in scores if not s.answerable]
     latencies = [s.latency_ms for s in scores if s.error is None]
+    stated = [s for s in scores if not s.refused and s.confidence is not None]  # answers, as the chat words them
     return Metrics(
         n=len(scores),
         answerable=len(ans),
@@ -180,6 +183,8 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
         p95_ms=percentile(latencies, 95),
         errors=sum(s.error is not None for s in scores),
         brier=_mean([(s.confidence - s.right) ** 2 for s in scores if s.confidence is not None]),
+        likely_right=_mean([float(s.right) for s in stated if s.confidence >= LIKELY]),
+        unsure_right=_mean([float(s.right) for s in stated if s.confidence < LIKELY]),
     )
 
 

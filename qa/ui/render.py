@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from qa.evaluation import dated_dots_svg, pass_fail_bars_svg
-from qa.types import Answer, Article, Citation, ScoredPassage, TimelineEvent
+from qa.types import LIKELY, Answer, Article, Citation, ScoredPassage, TimelineEvent
 
 CONTEXT_LINES = 2  # lines shown before and after a cited line in a source card
 CONTEXT_CHARS = 180  # a context line longer than this is cut (cited lines are always shown whole)
 PASSAGE_PREVIEW_CHARS = 260
 QUESTION_SHOWN_CHARS = 280  # a longer question is shown shortened in the chat, with its length
 UNKNOWN_OUTLET = "unknown outlet"  # the one label for an article that does not name its outlet
-LIKELY = 0.5  # the confidence is the probability that the answer is right: "likely" from even odds on, else "unsure"
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _EXTRA = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
@@ -496,6 +495,10 @@ def metrics_html(metrics: dict, title: str = "") -> str:
         ("Refusal accuracy", _pct(metrics.get("refusal_accuracy")), "unanswerable questions refused"),
         ("False refusals", _pct(metrics.get("false_refusals")), "answerable questions refused"),
         ("Short answers right", _pct(metrics.get("short_right")), "answers led by a short answer that holds a fact"),
+        ("“Likely” answers right", _pct(metrics.get("likely_right")),
+         "answers shown as likely right that hold every fact"),
+        ("“Unsure” answers right", _pct(metrics.get("unsure_right")),
+         "answers shown as unsure that hold every fact"),
         ("Latency p50", _ms(metrics.get("p50_ms")), "median time to answer"),
         ("Latency p95", _ms(metrics.get("p95_ms")), ""),
     ]
