@@ -244,6 +244,27 @@ def test_an_article_read_by_an_earlier_form_is_read_again(one_article, settings_
     assert ingest(settings).changed == 0
 
 
+def test_what_an_article_is_read_as_again_reaches_the_retrieval_cache(one_article, settings_for, tmp_path):
+    """An index whose earlier form read no date for an article, and whose retrieval cache was built then: once the
+    article is read again (same text, now dated), a question's passages carry the date, not the cached absence (the
+    cache was keyed by the articles' texts alone, so a date filter and the time notes read stale dates)."""
+    from dataclasses import replace
+
+    from qa.answer import Engine
+
+    settings = settings_for(one_article, tmp_path / "chroma")
+    ingest(settings)
+    collections = open_collections(settings)
+    [entry] = collections.read_manifest().values()
+    ids = collections.passages.get(where={"doc": entry.doc}, include=[])["ids"]
+    collections.passages.update(ids=ids, metadatas=[{"published": ""}] * len(ids))  # as the earlier form wrote it
+    collections.write_manifest([replace(entry, published=None, form=ARTICLE_FORM - 1)])
+    assert {Engine(settings).retriever.tables.metadata[pid]["published"] for pid in ids} == {""}
+    assert ingest(settings).changed == 1  # read again: dated now
+    tables = Engine(settings).retriever.tables
+    assert {tables.metadata[pid]["published"] for pid in ids} == {entry.published.isoformat()}
+
+
 def test_asking_an_index_of_an_earlier_form_of_the_model_rebuilds_it_first(one_article, settings_for, tmp_path):
     """`qa ask`, `qa.ask()` and the app open the index through `ready_engine`: after an upgrade they rebuild it and
     answer, instead of stopping at the model mismatch."""

@@ -566,8 +566,6 @@ def calibrate(examples: list[Example], model, pairs: PairScoresOf | None):
     logistic regression over the log-odds of each answer's probability (right: every fact found) and of each
     threshold refusal's (right: the articles do not answer). Answers that describe what "who / what is X?" asks about
     and the rules' refusals carry shares measured on their own (`described_right`, `rules_right`)."""
-    from sklearn.linear_model import LogisticRegression
-
     from qa.answer.reader import by_the_rules, read
 
     raw = dataclasses.replace(model, answer_calibration=None, refusal_calibration=None)
@@ -583,13 +581,23 @@ def calibrate(examples: list[Example], model, pairs: PairScoresOf | None):
         seen[verdict.refused][0].append(_log_odds(confidence))
         seen[verdict.refused][1].append(right)
 
-    def platt(log_odds: list[float], right: list[bool]) -> tuple[float, float] | None:
-        if len(set(right)) < 2:  # all right or all wrong: nothing to map from
-            return None
-        fitted = LogisticRegression(C=1e6).fit(np.asarray(log_odds)[:, None], np.asarray(right, dtype=float))
-        return float(fitted.coef_[0][0]), float(fitted.intercept_[0])
-
     return dataclasses.replace(model, answer_calibration=platt(*seen[False]), refusal_calibration=platt(*seen[True]))
+
+
+def platt(log_odds: list[float], right: list[bool], steps: int = 50) -> tuple[float, float] | None:
+    """The slope and intercept over `log_odds` of a logistic regression on `right`, by Newton's method (two
+    parameters need no library; `--rechoose` runs where the train extra's scikit-learn may not be installed); None
+    when all are right or all wrong: nothing to map from."""
+    if len(set(right)) < 2:
+        return None
+    x = np.column_stack([np.asarray(log_odds, dtype=float), np.ones(len(log_odds))])
+    y = np.asarray(right, dtype=float)
+    w = np.array([1.0, 0.0])  # the identity map
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        hessian = x.T @ (x * (p * (1.0 - p))[:, None]) + 1e-9 * np.eye(2)
+        w = w - np.linalg.solve(hessian, x.T @ (p - y))
+    return float(w[0]), float(w[1])
 
 
 def _log_odds(p: float) -> float:

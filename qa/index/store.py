@@ -344,10 +344,16 @@ class Collections:
 
     def fingerprint(self, manifest: dict[str, ManifestEntry] | None = None) -> str:
         """Changes whenever the indexed content changes: used to key caches built from the collections.
-        `manifest`: the manifest as just read, so that a caller holding it does not read it again."""
+        `manifest`: the manifest as just read, so that a caller holding it does not read it again. An article's text
+        and also what was read from it (title, date, outlet, and the form of reading that read them): a release that
+        reads the same file anew rewrites its passages' metadata, and a cache keyed by the text alone kept the old
+        (an index of the BBC corpus built by an earlier form served 261 passages a publication date that its articles,
+        read again, no longer have).
+        """
         entries = self.read_manifest() if manifest is None else manifest
-        pairs = sorted((doc, entry.sha256) for doc, entry in entries.items())
-        return hashlib.sha256(json.dumps([self.model, pairs]).encode()).hexdigest()[:16]
+        read = sorted((doc, entry.sha256, entry.form, entry.title, entry.published.isoformat() if entry.published
+                       else None, entry.outlet) for doc, entry in entries.items())
+        return hashlib.sha256(json.dumps([self.model, read]).encode()).hexdigest()[:16]
 
 
 # Chroma reads a whole collection with one SQL statement that binds a variable per record, and SQLite allows 32,766:
