@@ -116,17 +116,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings()
     # A running `qa serve` on this index answers at once; else the question is answered here (a cold start).
     data = remote.ask(settings, args.question, top_k=args.top_k, mode=args.mode, since=args.since, until=args.until)
-    if data is not None:
-        print(json.dumps(data, ensure_ascii=False) if args.json else render_json(data))
-        return 0
-    from qa.answer import ready_engine
+    if data is None:
+        from qa.answer import ready_engine
 
-    engine = ready_engine(settings, announce=lambda line: print(line, file=sys.stderr))
-    answer = engine.ask(args.question, top_k=args.top_k, mode=args.mode, since=args.since, until=args.until)
-    if args.json:
-        print(json.dumps(answer.to_json(), ensure_ascii=False))
+        engine = ready_engine(settings, announce=lambda line: print(line, file=sys.stderr))
+        answer = engine.ask(args.question, top_k=args.top_k, mode=args.mode, since=args.since, until=args.until)
+        data = answer.to_json()
+        shown = json.dumps(data, ensure_ascii=False) if args.json else render(answer)
     else:
-        print(render(answer))
+        shown = json.dumps(data, ensure_ascii=False) if args.json else render_json(data)
+    if data.get("error"):  # a question that could not be asked is an error, not a refusal (CONTRACT.md)
+        if args.json:
+            print(shown)
+        print(f"error: {data['error']}", file=sys.stderr)
+        return 1
+    print(shown)
     return 0
 
 
@@ -141,6 +145,8 @@ def render_json(data: dict, first_lines: dict | None = None) -> str:
     """An answer object (CONTRACT.md) as text for a terminal. `first_lines`: (doc, start line) -> the first line
     of a related passage, shown beside it when known (the answer object does not carry passage text)."""
     from datetime import date
+
+    from qa.types import LIKELY
 
     out = [data["answer"]]
     if data["citations"]:
@@ -161,6 +167,9 @@ def render_json(data: dict, first_lines: dict | None = None) -> str:
         out.append(f"\n({how} dated {span})")
     for note in data.get("notes", []):
         out.append(f"\nnote: {note}")
+    if data.get("confidence") is not None:  # the chat's word for it, and the probability it stands for
+        out.append(f"\n{'likely' if data['confidence'] >= LIKELY else 'unsure'} "
+                   f"(the probability that this is right: {data['confidence']:.2f})")
     if data["refused"] and data.get("related"):
         out.append("\nNo passage answers this; the closest ones, to check yourself:")
         for p in data["related"]:
@@ -205,10 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as err:
+        from qa.evaluation import QuestionSetError
         from qa.index import ModelMismatchError, StoreError  # here, not above: `qa ask` through the app skips it
         from qa.remote import RemoteError
 
-        if isinstance(err, (ModelMismatchError, StoreError, FileNotFoundError, RemoteError)):
+        if isinstance(err, (ModelMismatchError, StoreError, FileNotFoundError, RemoteError, QuestionSetError)):
             print(f"error: {err}", file=sys.stderr)
             return 1
         raise

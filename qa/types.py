@@ -104,6 +104,9 @@ class Answer:
     confidence: float | None = None  # the reader's probability that the answer is right (extractive answers)
     short_answer: str | None = None  # the span that answers ("700-kilometer"), when the question asks for one
     read_as: str | None = None  # the question as rewritten from the conversation, when it was
+    # What is wrong with a question that could not be asked (empty, too long, no word to search for, a date range that
+    # is not one): nothing was searched, so it is no refusal (CONTRACT.md); `text` says the same to the reader.
+    error: str | None = None
     # Set when a language model was asked (LLM mode): "outcome" (answered, refused, unsupported: nothing it said
     # held, unavailable: it failed), "sources_given", "sentences" (claims in its reply), "removed_claims",
     # "removed" ([{text, reason}]), "reply" (raw), "reason" (why it was unavailable).
@@ -123,7 +126,7 @@ class Answer:
             "date_range": self.date_range.to_json() if self.date_range else None,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
-        for name in ("confidence", "short_answer", "read_as"):
+        for name in ("confidence", "short_answer", "read_as", "error"):
             if getattr(self, name) is not None:
                 data[name] = round(self.confidence, 4) if name == "confidence" else getattr(self, name)
         if self.llm is not None:

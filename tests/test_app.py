@@ -191,12 +191,13 @@ def test_llm_mode_without_a_model_falls_back_visibly(client):
 
 def test_bad_questions_are_answered_with_a_reason(client):
     empty = ask(client, "   ")
-    assert empty["refused"] and "empty" in empty["answer"]
+    # a question that cannot be asked is an error that says why, not a refusal: nothing was searched (CONTRACT.md)
+    assert not empty["refused"] and "empty" in empty["error"] and empty["answer"] == empty["error"]
     long = ask(client, "why " * 1000)
-    assert long["refused"] and "too long" in long["answer"]
+    assert not long["refused"] and "too long" in long["error"]
     # nothing to search for, or nothing the articles hold: said so, not answered from whatever came back
     bare = ask(client, "What is it?")
-    assert bare["refused"] and "no words to search" in bare["answer"] and bare["citations"] == []
+    assert not bare["refused"] and "no words to search" in bare["error"] and bare["citations"] == []
     mash = ask(client, "asdkjh qwe zxc")  # searched, and not there: a refusal that says why
     assert mash["refused"] and mash["citations"] == []
     assert any("(asdkjh, qwe, zxc) is in any article" in note for note in mash["notes"])
@@ -242,7 +243,7 @@ def test_ask_with_a_date_filter(client):
     unfiltered = ask(client, "Who is Iran's foreign minister?")
     assert "Zarif" in unfiltered["answer"] and any("changed over time" in n for n in unfiltered["notes"])
     bad = client.predict("Who is Iran's foreign minister?", [], 0, "", "", "31/12/2021", api_name="/ask")
-    assert bad["refused"] and "'31/12/2021' is not a date" in bad["answer"]
+    assert not bad["refused"] and "'31/12/2021' is not a date" in bad["error"]
 
 
 def test_upload_makes_the_article_answerable_and_remove_takes_it_away(app, client, tmp_path):
@@ -517,14 +518,14 @@ def test_a_busy_port_is_named_with_the_way_out_not_a_traceback(tmp_path):
 def test_an_over_long_question_is_an_input_error_shown_shortened(app):
     question = "Sources for " + "a" * 2100
     answer = app["service"].ask(question)
-    assert render.input_problem(answer) and "too long" in answer.text
+    assert answer.error and "too long" in answer.text and not answer.refused
     message = render.answer_message_html(answer, 0)
     assert "The question was not asked" in message and "Not answered by the articles" not in message
     bubble = render.user_message_html(question)
     assert "a" * 2100 not in bubble and f"({len(question):,} characters)" in bubble
     evidence = render.evidence_html(answer, 0, app["service"].lines_of, app["service"].describe, False)
     assert "not asked" in evidence and "a" * 200 not in evidence
-    assert render.input_problem(app["service"].ask("Who won the 2018 football World Cup?")) is None  # a refusal
+    assert app["service"].ask("Who won the 2018 football World Cup?").error is None  # a refusal
 
 
 def test_closest_passages_after_a_refusal_are_set_apart(app):

@@ -81,6 +81,17 @@ def test_errors_are_one_line_and_exit_1(qa_env, tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_a_question_that_cannot_be_asked_is_an_error_not_a_refusal(qa_env):
+    """CONTRACT.md: a bad question is an error that says so, never a refusal; a script sees it by the exit status."""
+    result = run_qa("ask", "   ", "--json", env=qa_env)
+    assert result.returncode == 1 and "error: Please type a question" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["refused"] is False and data["citations"] == [] and "empty" in data["error"]
+    reversed_range = run_qa("ask", QUESTION, "--since", "2022", "--until", "2021", env=qa_env)
+    assert reversed_range.returncode == 1 and "is after until" in reversed_range.stderr
+    assert reversed_range.stdout == ""
+
+
 def test_help_lists_the_commands():
     result = run_qa("--help", env=dict(os.environ))
     assert result.returncode == 0

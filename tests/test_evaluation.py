@@ -425,7 +425,10 @@ def test_the_stated_confidence_beats_a_coin_and_is_reported(evaluated):
     assert m["brier"] < 0.25
     assert m["likely_right"] > m["unsure_right"]
     assert sum(b["n"] for b in data["calibration"]) == m["n"]  # every answer and refusal states one
-    assert "## Confidence" in (root / "report" / "report.md").read_text(encoding="utf-8")
+    md = (root / "report" / "report.md").read_text(encoding="utf-8")
+    assert "## Confidence" in md
+    # the words the chat shows, with how many answers each covers and how many of those were right
+    assert re.search(r"Answers: (\d+) shown as likely, (\d+) of them right; (\d+) shown as unsure", md)
 
 
 def test_ours_beats_llamaindex_defaults(evaluated):

@@ -83,7 +83,8 @@ def test_each_search_keeps_to_the_range(engine):
 def test_an_empty_range_says_so(engine):
     answer = engine.ask(QUESTION, since="2020", until="2022")
     assert answer.refused and answer.citations == [] and answer.passages == []
-    assert any("No article in the date range (2020-01-01 to 2022-12-31)" in note for note in answer.notes)
+    assert "No article was published in the date range (2020-01-01 to 2022-12-31)." in answer.notes
+    assert answer.confidence == 1.0  # nothing in the range: the refusal is sure
 
 
 def test_an_index_without_the_numeric_date_filters_by_id(tmp_path, settings_for, monkeypatch):

@@ -574,4 +574,4 @@ def test_date_filter_notes_appear_in_llm_mode_too(stub, llm_engine):
     stub.set(REFUSAL_MARKER)
     filtered = llm_engine.ask("How long is the border between Iran and Azerbaijan?", since="2030")
     assert filtered.refused and filtered.mode == "llm"
-    assert any(n.startswith("No article in the date range") for n in filtered.notes), filtered.notes
+    assert any(n.startswith("No article was published in the date range") for n in filtered.notes), filtered.notes

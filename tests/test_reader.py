@@ -400,6 +400,18 @@ def test_a_pronoun_is_the_person_the_previous_question_asked_about_before_others
     assert calls == [1]  # the previous answer is asked for once
 
 
+def test_a_short_question_that_opens_with_a_preposition_leans_on_the_one_before():
+    """"How many shares will Reliance buy back, and at what price?": the second part asks about the first part's
+    shares; read alone, "At what price?" found a computer's price in another article."""
+    previous = "How many shares is Reliance going to buy back?"
+    answer, _ = _previous("52 million shares", "It plans to buy back 52 million shares.", previous)
+    assert follow_up.rewrite("At what price?", [previous], answer) == f"At what price? ({previous})"
+    assert follow_up.rewrite("In which city?", [previous], answer) == f"In which city? ({previous})"
+    # a question with a subject of its own stands alone, preposition or not
+    assert follow_up.rewrite("At what time did Bayramov land in Tehran?", [previous], answer) == \
+        "At what time did Bayramov land in Tehran?"
+
+
 def test_a_line_without_a_sentences_closing_is_a_headline_but_a_tweet_before_its_link_is_a_sentence():
     from qa.answer.extractive import is_fragment
 

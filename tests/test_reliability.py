@@ -83,22 +83,22 @@ def store_size(engine) -> tuple[int, int, int]:
 @pytest.mark.parametrize("question", ["", "   ", " \t\n\r  \n"], ids=["empty", "spaces", "whitespace"])
 def test_empty_question_gets_a_clear_message(engine, question):
     answer = engine.ask(question)
-    assert answer.refused and answer.citations == []
-    assert "empty" in answer.text
+    assert not answer.refused and answer.citations == []  # not searched: an error, not a refusal
+    assert "empty" in answer.error and answer.text == answer.error
 
 
 @pytest.mark.parametrize("question", ["why " * 25_000, "Where was the meeting held? " + "x" * 100_000],
                          ids=["100KB-words", "100KB-one-word"])
-def test_100_kb_question_is_refused_as_too_long(engine, question):
+def test_100_kb_question_is_not_asked_as_too_long(engine, question):
     started = time.perf_counter()
     answer = engine.ask(question)
     assert time.perf_counter() - started < 1  # refused before any retrieval
-    assert answer.refused and "too long" in answer.text and "2,000" in answer.text
+    assert answer.error and "too long" in answer.text and "2,000" in answer.text and not answer.refused
 
 
 def test_question_without_words(engine):
     answer = engine.ask("?!... <> ;;")
-    assert answer.refused and "no words" in answer.text
+    assert answer.error and "no words" in answer.text and not answer.refused
 
 
 def test_control_characters_are_dropped(engine):
@@ -174,7 +174,7 @@ def test_markup_in_the_question_never_reaches_the_answer(engine, question):
                                       '<img src=x onerror="alert(1)"><br/>'], ids=["script-only", "tags-only"])
 def test_a_question_of_markup_alone_is_told_what_is_wrong(engine, question):
     answer = engine.ask(question)
-    assert answer.refused and answer.citations == [] and answer.passages == []
+    assert answer.error and not answer.refused and answer.citations == [] and answer.passages == []
     assert "only markup" in answer.text, answer.text
 
 

@@ -187,6 +187,19 @@ def test_an_answer_from_undated_sources_is_not_said_to_come_from_another_time():
     assert time_scope.notes_for(scope, [True], refused=False, undated=True) == []
 
 
+def test_a_filtered_refusal_says_whether_any_article_is_in_the_range():
+    """A filter over an archive without dates keeps nothing, and one over a range no article was published in
+    keeps nothing either: neither is "no article in the range answers this", which says there were some."""
+    scope = time_scope.explicit_range("2005", None)
+    assert time_scope.notes_for(scope, [], refused=True, published=[None, None]) == [
+        "No article has a publication date, so none is in the date range (from 2005-01-01 on): ask without the range."]
+    assert time_scope.notes_for(scope, [], refused=True, published=[date(2004, 6, 1), None]) == [
+        "No article was published in the date range (from 2005-01-01 on)."]
+    assert time_scope.notes_for(scope, [], refused=True, published=[date(2005, 6, 1)]) == [
+        "No article in the date range (from 2005-01-01 on) answers this."]
+    assert time_scope.notes_for(scope, [True], refused=False, published=[date(2005, 6, 1)]) == []
+
+
 def test_when_is_answered_from_the_article_that_names_who_the_question_asks_about(bundled_engine):
     """Another minister met Aliyev in Baku on a full date, in a caption of an article that never names Zarif; Zarif's
     meeting is "a Monday meeting", which his article's date resolves."""
@@ -220,6 +233,6 @@ def test_a_filter_nothing_falls_in_is_a_refusal_that_says_so(bundled_engine):
 
 def test_a_bad_filter_is_answered_with_the_reason(bundled_engine):
     answer = bundled_engine.ask("Who is Iran's foreign minister?", since="2021-13")
-    assert answer.refused and "'2021-13' is not a date" in answer.text
+    assert answer.error and "'2021-13' is not a date" in answer.text and not answer.refused
     answer = bundled_engine.ask("Who is Iran's foreign minister?", since="2022", until="2021")
-    assert answer.refused and "after until" in answer.text
+    assert answer.error and "after until" in answer.text and not answer.refused

@@ -105,8 +105,9 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
     """One answer to `question` from the answers to its parts: their quotes in turn (a sentence quoted for two parts
     is quoted once, and cited again by its number), their citations numbered as one list, the passages each part
     read best interleaved, and a note naming each part the articles do not answer. Refused when every part is."""
-    given = [a for a in answers if not a.refused]
+    given = [a for a in answers if not a.refused and not a.error]
     unanswered = [p for p, a in zip(pieces, answers) if a.refused]
+    unasked = [f"{p} ({a.error})" for p, a in zip(pieces, answers) if a.error]
     citations: list[Citation] = []
     texts: list[str] = []
     for answer in given:
@@ -128,6 +129,8 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
     notes = [f"Answered as {len(pieces)} questions: " + " ".join(f"({i}) {p}" for i, p in enumerate(pieces, 1))]
     if given and unanswered:
         notes.append("The articles do not answer: " + " ".join(unanswered))
+    if unasked:
+        notes.append("Not asked: " + " ".join(unasked))
     for answer in answers:
         notes.extend(n for n in answer.notes if n not in notes)
     first = given[0] if given else answers[0]

@@ -131,6 +131,10 @@ class Engine:
         entry = self._manifest.get(doc)
         return entry.published if entry else None
 
+    def published_dates(self) -> list[date | None]:
+        """Every article's publication date (None: undated)."""
+        return [entry.published for entry in self._manifest.values()]
+
     def ask(
         self,
         question: str,
@@ -241,7 +245,7 @@ class Engine:
         elif verdict.refused and reader.unsaid_refuses(verdict.ranked, model):
             answer.notes.append(extractive.unsaid_note(verdict.ranked[0].candidate.names_unsaid))
         if scope:
-            answer.notes.extend(time_scope.notes(scope, chosen, verdict.refused))
+            answer.notes.extend(time_scope.notes(scope, chosen, verdict.refused, self.published_dates()))
         written = mode == "llm" and not nowhere  # nowhere: nothing in the articles for a model to write from
         if written:
             answer = self._llm_answer(answer, found.question, retrieved, on_token, on_restart, readings)
@@ -384,7 +388,7 @@ class Engine:
         if scope:
             notes.extend(time_scope.notes_for(
                 scope, [time_scope.in_range(c.quote, c.published, scope) for c in result.citations], result.refused,
-                all(c.published is None for c in result.citations)))
+                all(c.published is None for c in result.citations), self.published_dates()))
         return Answer(
             question=fallback.question,
             text=result.text,
@@ -444,10 +448,11 @@ def in_any_article(retrieved: Retrieved, vocabulary: Vocabulary) -> bool:
 
 
 def _problem_answer(question: str, problem: str, started: float, read_as: str | None = None) -> Answer:
-    """The answer to a question that cannot be asked or searched for: what is wrong with it, as a refusal."""
+    """The answer to a question that cannot be asked or searched for: what is wrong with it, as an error, not a
+    refusal (nothing was searched)."""
     total = (time.perf_counter() - started) * 1000
-    return Answer(question=question, text=problem, citations=[], refused=True, passages=[], mode="extractive",
-                  timings_ms={"retrieve": total, "answer": 0.0, "total": total}, notes=[problem],
+    return Answer(question=question, text=problem, citations=[], refused=False, passages=[], mode="extractive",
+                  timings_ms={"retrieve": total, "answer": 0.0, "total": total}, error=problem,
                   read_as=read_as if read_as != question else None)
 
 

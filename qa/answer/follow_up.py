@@ -21,14 +21,16 @@ import functools
 import re
 from typing import Callable
 
-from qa.answer.answer_types import asked
+from qa.answer.answer_types import PREPOSITIONS, asked
 from qa.index import DEMONYMS, STOPWORDS, names
 from qa.temporal import CALENDAR_WORDS
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
 # A short question ("Which country stayed away?", "And in Japan?") or one that points back ("... that day?").
-_SHORT_QUESTION = re.compile(r"^(which|who|whom|where|when|why|how|what|did|does|was|were|is|are)\b", re.I)
+# A short question that starts by asking ("And when?", "At what price?": a preposition may come first)
+_SHORT_QUESTION = re.compile(rf"^(?:(?:{PREPOSITIONS})\s+)?(which|who|whom|where|when|why|how|what|did|does|was|"
+                            r"were|is|are)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(there|that|this|those|these|the same|other)\b", re.I)
 # What leans on the previous question whatever else it names: "What about Russia?", "How much does *it* cost in
 # the US?" ("it" is the PSP asked about before, not the US).

@@ -505,8 +505,8 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     model = model or load_model()
     ranking = rank(found, asked, model, pair)
     ranked = ranking.ranked
-    if not ranked:
-        return Verdict([], [], 0.0, 0.0, True)
+    if not ranked:  # nothing was found to answer from (a date filter no article falls in, an empty index)
+        return Verdict([], [], 0.0, 1.0, True)
     answerable = answerability(ranking, asked, unknown_names, model)
     # "Who is X?" / "What is X?": the reader's best sentence that says what X is, whatever the answerability: it
     # was fitted on questions that ask for a fact, and sees a description only as a sentence that names X

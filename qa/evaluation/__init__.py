@@ -6,15 +6,16 @@ the reports, the benchmark pages and the app; `baseline` is LlamaIndex's default
 cost at several collection sizes (`qa bench`); `local_servers` starts the child servers (`chroma run`, the app,
 llama.cpp's server with a packaged small model) that the benchmark, the LLM evaluation and the tests use.
 
-Exports: `load_questions`, `run_eval`, `answer_all`, `summarize`, `by_kind`, `bench_main`, `bench_arguments`,
-`free_port`, `wait_for_http`, `stop`, `start_llama`, `local_model`, `llama_server_available`, and the charts
-`grouped_bars_svg`, `histogram_svg`, `pass_fail_bars_svg`, `dated_dots_svg`.
+Exports: `load_questions`, `QuestionSetError`, `run_eval`, `answer_all`, `summarize`, `by_kind`, `bench_main`,
+`bench_arguments`, `free_port`, `wait_for_http`, `stop`, `start_llama`, `local_model`, `llama_server_available`, and
+the charts `grouped_bars_svg`, `histogram_svg`, `pass_fail_bars_svg`, `dated_dots_svg`.
 """
 
 from qa._lazy import exports
 
 __getattr__, __dir__ = exports(__name__, {
-    "load_questions": "questionset", "run_eval": "scoring", "answer_all": "scoring", "summarize": "scoring",
+    "load_questions": "questionset", "QuestionSetError": "questionset", "run_eval": "scoring",
+    "answer_all": "scoring", "summarize": "scoring",
     "by_kind": "scoring", "bench_main": "bench:main", "bench_arguments": "bench:add_arguments",
     "free_port": "local_servers", "wait_for_http": "local_servers", "stop": "local_servers",
     "grouped_bars_svg": "charts", "histogram_svg": "charts", "pass_fail_bars_svg": "charts", "dated_dots_svg": "charts",

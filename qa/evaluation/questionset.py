@@ -28,8 +28,12 @@ from qa.types import GoldSource, Question
 FIELDS = ("id", "question", "kind", "answerable", "must")
 
 
+class QuestionSetError(ValueError):
+    """A question set that cannot be read: the message names the file, the line and what is wrong with it."""
+
+
 def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) for every non-blank line; ValueError naming file and line on bad JSON."""
+    """(line number, object) for every non-blank line; QuestionSetError naming file and line on bad JSON."""
     rows = []
     for n, raw in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
         if not raw.strip():
@@ -37,9 +41,9 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict]]:
         try:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{n}: bad JSON: {exc.msg}") from None
+            raise QuestionSetError(f"{path}:{n}: bad JSON: {exc.msg}") from None
         if not isinstance(obj, dict):
-            raise ValueError(f"{path}:{n}: expected a JSON object")
+            raise QuestionSetError(f"{path}:{n}: expected a JSON object")
         rows.append((n, obj))
     return rows
 
@@ -94,7 +98,7 @@ def load_questions(path: str | Path) -> list[Question]:
         if problem is None and obj["id"] in seen:
             problem = f"duplicate id {obj['id']!r}"
         if problem:
-            raise ValueError(f"{path}:{n}: {problem}")
+            raise QuestionSetError(f"{path}:{n}: {problem}")
         seen.add(obj["id"])
         questions.append(
             Question(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from qa.evaluation.charts import esc as _esc
 from qa.evaluation.charts import grouped_bars_svg, histogram_svg
-from qa.evaluation.scoring import calibration
+from qa.evaluation.scoring import calibration, shown_as
 
 if TYPE_CHECKING:
     from qa.evaluation.scoring import Metrics, QuestionScore, Run
@@ -84,10 +84,11 @@ CALIBRATION_NOTE = ("Is the confidence an answer states the chance that it is ri
                     " (every fact stated; for a refusal, an unanswerable question). The two are close when it is.")
 
 
-def _words_line(m: Metrics) -> str:
-    """How often the answers were right that the chat shows as "likely" and as "unsure" (`qa.types.LIKELY`)."""
-    return (f"Answers shown as likely right: {fmt(m.likely_right, 'rate')} right; shown as unsure: "
-            f"{fmt(m.unsure_right, 'rate')} right.")
+def _words_line(run: Run) -> str:
+    """How often the answers were right that the chat shows as "likely" and as "unsure" (`scoring.shown_as`)."""
+    said = [f"{len(found)} shown as {word}, {sum(s.right for s in found)} of them right"
+            for word, found in shown_as(run.scores).items()]
+    return "Answers: " + "; ".join(said) + "."
 
 
 def _calibration_rows(run: Run) -> list[list[str]]:
@@ -107,7 +108,7 @@ def text_table(headers: list[str], rows: list[list[str]]) -> str:
 def text_summary(run: Run, questions_path: object) -> str:
     m = run.overall
     head = (f"{run.name} on {questions_path}: {m.n} questions ({m.answerable} answerable, "
-            f"{m.unanswerable} unanswerable)" + (f", {m.errors} crashed" if m.errors else ""))
+            f"{m.unanswerable} unanswerable)" + (f", {m.errors} not answered: an error" if m.errors else ""))
     return head + "\n\n" + text_table(["kind", "n"] + _headers(), _kind_rows(run))
 
 
@@ -169,7 +170,7 @@ def markdown_report(runs: list[Run], questions: list[Question], meta: dict) -> s
     calibration_rows = _calibration_rows(ours)
     if calibration_rows:
         parts += ["", "## Confidence", "", CALIBRATION_NOTE, "",
-                  md_table(CALIBRATION_HEADERS, calibration_rows, (0, 1)), "", _words_line(m)]
+                  md_table(CALIBRATION_HEADERS, calibration_rows, (0, 1)), "", _words_line(ours)]
     if len(runs) > 1:
         parts += ["", "## Compare", "", md_table(["configuration"] + _headers(), _compare_rows(runs))]
     misses = _misses(ours, questions)
@@ -222,7 +223,7 @@ def html_report(runs: list[Run], questions: list[Question], meta: dict) -> str:
     if calibration_rows:
         body += ["<h2>Confidence</h2>", f"<p>{_esc(CALIBRATION_NOTE)}</p>",
                  html_table(CALIBRATION_HEADERS, calibration_rows, text_columns=(0, 1)),
-                 f"<p>{_esc(_words_line(m))}</p>"]
+                 f"<p>{_esc(_words_line(ours))}</p>"]
     if len(runs) > 1:
         metric_keys = [(k, h) for k, h, kind in COLUMNS if kind == "rate"]
         compare_chart = grouped_bars_svg(

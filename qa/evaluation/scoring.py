@@ -52,7 +52,7 @@ class QuestionScore:
     citation_precision: float | None  # None when the answer has no citations
     cited_lines: float | None  # mean number of lines per citation: how precisely it points
     latency_ms: float
-    error: str | None = None  # the exception text when answering crashed
+    error: str | None = None  # the exception text when answering crashed, or why the question could not be asked
     short_right: bool | None = None  # whether the short answer holds a fact; None when the answer leads with none
     confidence: float | None = None  # as the answer states it; None when it states none
 
@@ -162,7 +162,7 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
     ans = [s for s in scores if s.answerable]
     una = [s for s in scores if not s.answerable]
     latencies = [s.latency_ms for s in scores if s.error is None]
-    stated = [s for s in scores if not s.refused and s.confidence is not None]  # answers, as the chat words them
+    words = shown_as(scores)
     return Metrics(
         n=len(scores),
         answerable=len(ans),
@@ -183,9 +183,16 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
         p95_ms=percentile(latencies, 95),
         errors=sum(s.error is not None for s in scores),
         brier=_mean([(s.confidence - s.right) ** 2 for s in scores if s.confidence is not None]),
-        likely_right=_mean([float(s.right) for s in stated if s.confidence >= LIKELY]),
-        unsure_right=_mean([float(s.right) for s in stated if s.confidence < LIKELY]),
+        likely_right=_mean([float(s.right) for s in words["likely"]]),
+        unsure_right=_mean([float(s.right) for s in words["unsure"]]),
     )
+
+
+def shown_as(scores: list[QuestionScore]) -> dict[str, list[QuestionScore]]:
+    """The answers (not the refusals) the chat shows as "likely" right (`qa.types.LIKELY`) and as "unsure"."""
+    stated = [s for s in scores if not s.refused and s.confidence is not None]
+    return {"likely": [s for s in stated if s.confidence >= LIKELY],
+            "unsure": [s for s in stated if s.confidence < LIKELY]}
 
 
 # Stated confidence up to each bound (the last bin holds 1.0 itself).

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date, timedelta
-from typing import Callable
+from typing import Callable, Iterable
 
 from qa.temporal.dates import MONTH_WORDS, MONTHS, full_dates
 from qa.temporal.relative_dates import month_range, year_range
@@ -162,23 +162,35 @@ def filter_range(since: object = None, until: object = None, date_range: object 
     return explicit_range(since, until)
 
 
-def notes(scope: DateRange, chosen: list, refused: bool) -> list[str]:
-    """What the reader should know about the range: nothing in a filter answered, or the answer lies outside the
-    time the question names."""
-    return notes_for(scope, [c.time_match for c in chosen], refused, all(c.published is None for c in chosen))
+def notes(scope: DateRange, chosen: list, refused: bool, published: Iterable[date | None] = ()) -> list[str]:
+    """What the reader should know about the range: nothing in a filter answered (or nothing is in it), or the
+    answer lies outside the time the question names. `published`: every article's publication date."""
+    return notes_for(scope, [c.time_match for c in chosen], refused, all(c.published is None for c in chosen),
+                     published)
 
 
-def notes_for(scope: DateRange, cited_in_range: list[bool], refused: bool, undated: bool = False) -> list[str]:
+def notes_for(scope: DateRange, cited_in_range: list[bool], refused: bool, undated: bool = False,
+              published: Iterable[date | None] = ()) -> list[str]:
     """`notes`, given whether each source the answer quotes is in the range (LLM answers have no candidates), and
     whether none of them has a publication date: then the answer's time is not known, only not said."""
     if scope.explicit:
-        return [f"No article in the date range ({scope}) answers this."] if refused else []
+        return [_filter_refusal(scope, list(published))] if refused else []
     if not refused and cited_in_range and not any(cited_in_range):
         if undated:
             return [f"The sources are not dated and do not mention “{scope.phrase}”: the answer may be about "
                     "another time."]
         return [f"No source is from “{scope.phrase}” or mentions a date in it; the answer comes from another time."]
     return []
+
+
+def _filter_refusal(scope: DateRange, published: list[date | None]) -> str:
+    """Why a filtered question was refused: no article is dated (a filter cannot keep any), none was published in
+    the range, or those that were do not answer."""
+    if published and not any(published):
+        return f"No article has a publication date, so none is in the date range ({scope}): ask without the range."
+    if published and not any(day and scope.overlaps(day, day) for day in published):
+        return f"No article was published in the date range ({scope})."
+    return f"No article in the date range ({scope}) answers this."
 
 
 # Applying them ---------------------------------------------------------------------------------------------------

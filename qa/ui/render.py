@@ -68,14 +68,6 @@ def shown_question(question: str) -> str:
     return f"{_cut(question, QUESTION_SHOWN_CHARS)} ({len(question):,} characters)"
 
 
-def input_problem(answer: Answer) -> str | None:
-    """What was wrong with the question, when the engine did not take it (empty, too long, a date range that is not
-    a date): it answers such a question with a refusal that retrieved nothing and whose only note is its text."""
-    if answer.refused and not answer.passages and not answer.related and answer.notes == [answer.text]:
-        return answer.text
-    return None
-
-
 def confidence_words(confidence: float | None) -> str | None:
     if confidence is None:
         return None
@@ -123,10 +115,9 @@ def answer_text_html(text: str, citations: Sequence[Citation | dict], turn: int,
 
 def answer_message_html(answer: Answer, turn: int, llm_model: str = "") -> str:
     """The assistant's chat message for a finished answer."""
-    problem = input_problem(answer)
-    if problem:
+    if answer.error:  # the engine did not take the question (empty, too long, a date range that is not one)
         return ('<div class="qa-answer qa-input-error"><p class="qa-refusal-title">The question was not asked</p>'
-                f'<p>{esc(problem)}</p><p class="qa-hint">Change it and ask again.</p></div>')
+                f'<p>{esc(answer.error)}</p><p class="qa-hint">Change it and ask again.</p></div>')
     notes = "".join(f'<p class="qa-note">{esc(n)}</p>' for n in answer.notes if n and n != answer.text)
     total = answer.timings_ms.get("total")
     meta = mode_label(answer.mode, llm_model) + (f" · {total:.0f} ms" if total is not None else "")
@@ -324,7 +315,7 @@ def evidence_html(answer: Answer, turn: int, lines_of: Callable[[str], Sequence[
                   describe: Callable[[str], DocInfo], show_passages: bool) -> str:
     """The sources panel for one answer: its citations (or, for a refusal, the closest passages, set apart)."""
     head = f'<div class="qa-ev-head">Sources for <q>{esc(_cut(answer.question, 140))}</q></div>'
-    if input_problem(answer):
+    if answer.error:
         body = '<div class="qa-ev-note">The question was not asked, so nothing was searched.</div>'
     elif answer.refused:
         if answer.related:

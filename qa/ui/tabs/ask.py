@@ -180,7 +180,7 @@ class AskTab(Tab):
                     "article": render.article_placeholder_html("Nothing to show: the question could not be answered.")}
         evidence = render.evidence_html(answer, turn, self.service.lines_of, self.service.describe, show_passages)
         message = render.answer_message_html(answer, turn, self.settings.llm_model)
-        if render.input_problem(answer):
+        if answer.error:
             return {"question": question, "answer": None, "evidence": evidence, "message": message,
                     "article": render.article_placeholder_html("Nothing to show: the question was not asked.")}
         if answer.citations:
