@@ -212,7 +212,8 @@ class Engine:
             if holder:
                 short = holder[1]
                 if holder[0] is not chosen[0]:
-                    chosen, confidence = [holder[0]], model.answer_confidence(verdict.answerable, probability[id(holder[0])])
+                    chosen = [holder[0]]
+                    confidence = model.answer_confidence(verdict.answerable, probability[id(holder[0])])
         citations = extractive.citations_for([r.candidate for r in readings] or chosen, self.describe)
         passages = reader.passages_by_reading(retrieved.passages, verdict.ranked)
         if verdict.refused:

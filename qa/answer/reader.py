@@ -28,7 +28,8 @@ what is X?" question whose answer some sentence describes is answered by the bes
 (the models were fitted on questions that ask for a fact). The answer's `confidence` is the
 probability that it is right: that the articles answer, times the probability that the quoted sentence is the one
 that does (for a refusal: that the articles do not answer; for one of the rules' refusals, how often they were
-right on the dev split), each mapped to how often such answers and refusals were right on dev (`calibrated`). The best sentence is quoted first (of a number, date or sum question, the best of the
+right on the dev split), each mapped to how often such answers and refusals were right on dev (`calibrated`). The
+best sentence is quoted first (of a number, date or sum question, the best of the
 PAIR_DEPTH first that holds one: `measured_first`), unless its article leaves a name the question asks about
 unsaid and one of the PAIR_DEPTH best-ranked sentences comes from an article that says them all (and holds what a
 number, date or sum question asks for: `said_first`). A second sentence is quoted when it is rated almost as high as
@@ -195,10 +196,13 @@ def _rounded(platt: tuple[float, float] | None) -> list[float] | None:
 
 def calibrated(p: float, platt: tuple[float, float] | None) -> float:
     """`p` through a Platt map (slope and intercept over its log-odds; None: `p` itself)."""
-    if platt is None:
-        return p
+    return p if platt is None else 1.0 / (1.0 + math.exp(-(platt[0] * log_odds(p) + platt[1])))
+
+
+def log_odds(p: float) -> float:
+    """log(p / (1 - p)), with p kept off 0 and 1 (a rule's refusal is exactly 0)."""
     p = min(max(p, 1e-9), 1.0 - 1e-9)
-    return 1.0 / (1.0 + math.exp(-(platt[0] * math.log(p / (1.0 - p)) + platt[1])))
+    return math.log(p / (1.0 - p))
 
 
 @lru_cache(maxsize=4)

@@ -79,9 +79,10 @@ def _kind_rows(run: Run) -> list[list[str]]:
 
 
 CALIBRATION_HEADERS = ["", "stated confidence", "n", "stated (mean)", "right"]
-CALIBRATION_NOTE = ("Is the confidence an answer states the chance that it is right? Each row: the answers (or refusals)"
-                    " that state a confidence in that range, what they state on average and the share that is right"
-                    " (every fact stated; for a refusal, an unanswerable question). The two are close when it is.")
+CALIBRATION_NOTE = ("Is the confidence an answer states the chance that it is right? Each row: the answers (or"
+                    " refusals) that state a confidence in that range, what they state on average and the share that"
+                    " is right (every fact stated; for a refusal, an unanswerable question). The two are close when"
+                    " it is.")
 
 
 def _words_line(run: Run) -> str:

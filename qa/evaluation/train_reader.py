@@ -343,7 +343,7 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
 
     answerable = [e for e in examples if e.answerable]
     unanswerable = [e for e in examples if not e.answerable]
-    facts, words, top1, false_refusals, refusals, errors = [], [], 0, 0, 0, []
+    facts, words, top1, false_refusals, refusals, squared = [], [], 0, 0, 0, []
     for e in examples:
         verdict = read(e.candidates, e.asked, e.unknown_names, model, pairs(e) if pairs else None)
         found = 0.0 if verdict.refused else _facts_found(" ".join(c.text for c in verdict.chosen), e.must)
@@ -354,7 +354,7 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
         else:
             refusals += verdict.refused
         right = not e.answerable if verdict.refused else found == 1.0
-        errors.append((verdict.confidence - right) ** 2)
+        squared.append((verdict.confidence - right) ** 2)
         if not verdict.refused:
             words.append(len(shown_text(verdict.chosen, short_shown(e, verdict, model, pairs)).split()))
     return {
@@ -364,7 +364,7 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
         "false_refusals": round(false_refusals / max(len(answerable), 1), 3),
         "median_words": statistics.median(words) if words else 0,
         # how far the confidence is from right (1) or wrong (0), squared: lower is better; 0.25 for a coin's 0.5
-        "brier": round(sum(errors) / max(len(errors), 1), 4),
+        "brier": round(sum(squared) / max(len(squared), 1), 4),
     }
 
 
@@ -566,7 +566,7 @@ def calibrate(examples: list[Example], model, pairs: PairScoresOf | None):
     logistic regression over the log-odds of each answer's probability (right: every fact found) and of each
     threshold refusal's (right: the articles do not answer). Answers that describe what "who / what is X?" asks about
     and the rules' refusals carry shares measured on their own (`described_right`, `rules_right`)."""
-    from qa.answer.reader import by_the_rules, read
+    from qa.answer.reader import by_the_rules, log_odds, read
 
     raw = dataclasses.replace(model, answer_calibration=None, refusal_calibration=None)
     seen: dict[bool, tuple[list[float], list[bool]]] = {True: ([], []), False: ([], [])}
@@ -577,8 +577,7 @@ def calibrate(examples: list[Example], model, pairs: PairScoresOf | None):
             continue
         right = not e.answerable if verdict.refused else _facts_found(" ".join(c.text for c in verdict.chosen),
                                                                        e.must) == 1.0
-        confidence = verdict.confidence if verdict.refused else verdict.answerable * verdict.ranked[0].p
-        seen[verdict.refused][0].append(_log_odds(confidence))
+        seen[verdict.refused][0].append(log_odds(verdict.confidence))  # as computed: `raw` maps nothing
         seen[verdict.refused][1].append(right)
 
     return dataclasses.replace(model, answer_calibration=platt(*seen[False]), refusal_calibration=platt(*seen[True]))
@@ -598,11 +597,6 @@ def platt(log_odds: list[float], right: list[bool], steps: int = 50) -> tuple[fl
         hessian = x.T @ (x * (p * (1.0 - p))[:, None]) + 1e-9 * np.eye(2)
         w = w - np.linalg.solve(hessian, x.T @ (p - y))
     return float(w[0]), float(w[1])
-
-
-def _log_odds(p: float) -> float:
-    p = min(max(p, 1e-9), 1.0 - 1e-9)
-    return math.log(p / (1.0 - p))
 
 
 def _log(message: str) -> None:
