@@ -63,8 +63,9 @@ def names(question: str) -> list[str]:
     return _NAME.findall(question, 1)
 
 
-# A run of capitalised words, "&" within it: "Tate & Lyle" and "Marks & Spencer" are one name each
-_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:[ \t]+(?:&[ \t]+)?[A-Z][\w'’-]+)*")
+# A run of capitalised words, "&" or "of" within it: "Tate & Lyle", "Marks & Spencer" and "Isle of Wight" are one name
+# each
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]+(?:[ \t]+(?:(?:&|of)[ \t]+)?[A-Z][\w'’-]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
