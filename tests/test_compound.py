@@ -93,6 +93,16 @@ def test_a_sentence_that_answers_two_parts_is_quoted_once():
     assert len(answer.citations) == 1
 
 
+def test_a_part_answered_only_by_a_sentence_quoted_for_an_earlier_one_is_named():
+    """"Where was the first 3+3 meeting held, and which country stayed away?": the second part's best sentence was
+    the first part's, with no span of its own, and the answer said nothing of the second part."""
+    quote = ("a.txt", 3, "The first meeting was held in Moscow on December 10.")
+    first, second = _answer("Where?", [quote], short="Moscow"), _answer("Which country stayed away?", [quote])
+    answer = compound.combined("q", ["Where?", "Which country stayed away?"], [first, second], {})
+    assert answer.text == "Moscow — The first meeting was held in Moscow on December 10. [1]"
+    assert "Answered by a sentence quoted above: Which country stayed away? [1]" in answer.notes
+
+
 def test_a_part_the_articles_do_not_answer_is_named_and_all_refused_is_a_refusal():
     first = _answer("Where?", [("a.txt", 3, "It met in Moscow.")])
     refused = _answer("How much did it cost?", [], refused=True, confidence=0.9)

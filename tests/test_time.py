@@ -187,6 +187,20 @@ def test_an_answer_from_undated_sources_is_not_said_to_come_from_another_time():
     assert time_scope.notes_for(scope, [True], refused=False, undated=True) == []
 
 
+def test_a_timestamp_line_is_never_quoted_as_an_answer(bundled_engine):
+    """"Dec 10, 2020, 5:46 PM" (line 5 of one article) says when the article was put out, nothing of the story: it
+    was quoted for "When did the 2020 Karabakh war end?". A line of date words and numbers alone is no answer."""
+    from qa.answer.extractive import _TIMESTAMP
+
+    for line in ("Dec 10, 2020, 5:46\u202fPM", "Publish Date : 01 March 2021 - 22:00", "Updated 14:02 GMT"):
+        assert _TIMESTAMP.fullmatch(line)
+    for sentence in ("The war ended on 10 November.", "Mark Dec 10", "Marching on"):
+        assert not _TIMESTAMP.fullmatch(sentence)
+    for question in ("When did the 2020 Karabakh war end?", "When was the article on Bayramov's visit published?"):
+        answer = bundled_engine.ask(question)
+        assert not any(c.doc.startswith("001_") and c.start_line == 5 for c in answer.citations), answer.text
+
+
 def test_a_filtered_refusal_says_whether_any_article_is_in_the_range():
     """A filter over an archive without dates keeps nothing, and one over a range no article was published in
     keeps nothing either: neither is "no article in the range answers this", which says there were some."""

@@ -110,7 +110,10 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
     unasked = [f"{p} ({a.error})" for p, a in zip(pieces, answers) if a.error]
     citations: list[Citation] = []
     texts: list[str] = []
-    for answer in given:
+    again: list[str] = []  # parts answered by a sentence quoted for an earlier part, with no span of their own
+    for part, answer in zip(pieces, answers):
+        if answer not in given:
+            continue
         numbers: dict[int, int] = {}
         fresh = False
         for c in answer.citations:
@@ -126,11 +129,15 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
                                 answer.text))
         elif answer.short_answer:  # its sentence is quoted already: its own short answer, pointing there
             texts.append(f"{answer.short_answer} [{numbers[answer.citations[0].n]}]")
+        else:  # said, so that the part does not look left out
+            again.append(f"{part} [{numbers[answer.citations[0].n]}]")
     notes = [f"Answered as {len(pieces)} questions: " + " ".join(f"({i}) {p}" for i, p in enumerate(pieces, 1))]
     if given and unanswered:
         notes.append("The articles do not answer: " + " ".join(unanswered))
     if unasked:
         notes.append("Not asked: " + " ".join(unasked))
+    if again:
+        notes.append("Answered by a sentence quoted above: " + " ".join(again))
     for answer in answers:
         notes.extend(n for n in answer.notes if n not in notes)
     first = given[0] if given else answers[0]

@@ -128,9 +128,10 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
             lexical = weights.coverage(own)
             before = previous_lexical, previous_dense
             previous_lexical, previous_dense = lexical, dense
-            # a credit line claims nothing, and a sentence of the question's own words ("Veritas?" for "What is
-            # Veritas?") tells nothing it does not: neither can answer
-            if text in seen_texts or _CREDIT.fullmatch(text.strip()) or own <= question_terms:
+            # a credit line and a timestamp claim nothing, and a sentence of the question's own words ("Veritas?" for
+            # "What is Veritas?") tells nothing it does not: none can answer
+            if text in seen_texts or _CREDIT.fullmatch(text.strip()) or _TIMESTAMP.fullmatch(text.strip()) or \
+                    own <= question_terms:
                 continue
             seen_texts.add(text)
             found.append(
@@ -241,6 +242,12 @@ def _mentioned(word: str, found: set[str] | frozenset[str], variants: dict[str, 
     return not word_terms or any(t in found or variants.get(t, set()) & found for t in word_terms)
 
 
+# "Dec 10, 2020, 5:46 PM", "Publish Date : 01 March 2021 - 22:00", "Updated 14:02 GMT": when an article was put out,
+# a line of its own that says nothing of the story (it was quoted for "When did the 2020 war end?")
+_STAMP_WORD = (r"(?:(?i:publish(?:ed)?|date|updated|posted|last|modified|on|at|am|pm|a\.m\.|p\.m\.|gmt|bst|utc|"
+               r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|"
+               r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b\.?|\d+)")
+_TIMESTAMP = re.compile(rf"{_STAMP_WORD}(?:[\s,.:|/-]+{_STAMP_WORD})*[\s.]*")
 # "(Photo by IRNA)", "Picture: Reuters/AFP": a credit names its source in a few capitalised words
 _CREDIT = re.compile(r"\(?(?i:photo|image|picture)s?(?: (?i:credit))?:?\s+(?:(?i:by)\s+)?"
                      r"[A-Z][\w&/-]*(?:\s+[A-Z][\w&/-]*){0,4}\)?\.?")

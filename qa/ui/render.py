@@ -283,7 +283,8 @@ def passage_card_html(scored: ScoredPassage, info: DocInfo, label: str, lines: S
 
 def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[str], DocInfo],
                         cited: Iterable[tuple[str, int, int]] = ()) -> str:
-    """The passages read, best first, with the reader's probability that the answer is in each."""
+    """The passages read, best first, each with the reader's share of the answer: how likely the answer is to be in
+    it if it is in any of them (the shares add up to 1, also for a refusal, which says that none holds it)."""
     cited = list(cited)
     rows = []
     for rank, scored in enumerate(passages, start=1):
@@ -301,8 +302,8 @@ def passages_table_html(passages: Sequence[ScoredPassage], describe: Callable[[s
     if not rows:
         return ""
     return (
-        '<details class="qa-passages" open><summary>Retrieved passages (best first: the reader\'s probability '
-        'that the answer is in each; highlighted rows were cited)</summary>'
+        '<details class="qa-passages" open><summary>Retrieved passages (best first, with the reader\'s share of '
+        'the answer in each, if any holds it: the shares add up to 1; highlighted rows were cited)</summary>'
         '<table><thead><tr><th>#</th><th>score</th><th>passage</th></tr></thead>'
         f'<tbody>{"".join(rows)}</tbody></table></details>'
     )

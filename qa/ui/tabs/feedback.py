@@ -40,6 +40,6 @@ class FeedbackTab(Tab):
 
     def export(self):
         path, written, left_out = self.service.export_feedback()
-        gr.Info(f"{written} questions exported; {left_out} feedback entries left out (downvotes, or no facts "
-                "to check).", duration=6)
+        gr.Info(f"{written} question{'s' if written != 1 else ''} exported; {left_out} feedback "
+                f"entr{'ies' if left_out != 1 else 'y'} left out (downvotes, or no facts to check).", duration=6)
         return (gr.File(value=str(path), visible=True), *self.summary())
