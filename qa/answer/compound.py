@@ -105,15 +105,14 @@ def combined(question: str, pieces: list[str], answers: list[Answer], timings_ms
     """One answer to `question` from the answers to its parts: their quotes in turn (a sentence quoted for two parts
     is quoted once, and cited again by its number), their citations numbered as one list, the passages each part
     read best interleaved, and a note naming each part the articles do not answer. Refused when every part is."""
-    given = [a for a in answers if not a.refused and not a.error]
+    answered = [(p, a) for p, a in zip(pieces, answers) if not a.refused and not a.error]
+    given = [a for _, a in answered]
     unanswered = [p for p, a in zip(pieces, answers) if a.refused]
     unasked = [f"{p} ({a.error})" for p, a in zip(pieces, answers) if a.error]
     citations: list[Citation] = []
     texts: list[str] = []
     again: list[str] = []  # parts answered by a sentence quoted for an earlier part, with no span of their own
-    for part, answer in zip(pieces, answers):
-        if answer not in given:
-            continue
+    for part, answer in answered:
         numbers: dict[int, int] = {}
         fresh = False
         for c in answer.citations:
