@@ -146,7 +146,7 @@ def render_json(data: dict, first_lines: dict | None = None) -> str:
     of a related passage, shown beside it when known (the answer object does not carry passage text)."""
     from datetime import date
 
-    from qa.types import LIKELY
+    from qa.types import confidence_words
 
     out = [data["answer"]]
     if data["citations"]:
@@ -168,8 +168,8 @@ def render_json(data: dict, first_lines: dict | None = None) -> str:
     for note in data.get("notes", []):
         out.append(f"\nnote: {note}")
     if data.get("confidence") is not None:  # the chat's word for it, and the probability it stands for
-        out.append(f"\n{'likely' if data['confidence'] >= LIKELY else 'unsure'} "
-                   f"(the probability that this is right: {data['confidence']:.2f})")
+        out.append(f"\n{confidence_words(data['confidence'])} (the probability that this is right: "
+                   f"{data['confidence']:.2f})")
     if data["refused"] and data.get("related"):
         out.append("\nNo passage answers this; the closest ones, to check yourself:")
         for p in data["related"]:

@@ -88,6 +88,13 @@ class Citation:
 LIKELY = 0.5
 
 
+def confidence_words(confidence: float | None) -> str | None:
+    """The word the chat, the command line and the evaluation show for a confidence (None: it states none)."""
+    if confidence is None:
+        return None
+    return "likely" if confidence >= LIKELY else "unsure"
+
+
 @dataclass
 class Answer:
     question: str

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
+from typing import Callable, Iterator
 
 from qa.answer import compound, copies, extractive, follow_up, reader, spelling
 from qa.answer.answer_types import Asked, asked
@@ -131,9 +131,9 @@ class Engine:
         entry = self._manifest.get(doc)
         return entry.published if entry else None
 
-    def published_dates(self) -> list[date | None]:
-        """Every article's publication date (None: undated)."""
-        return [entry.published for entry in self._manifest.values()]
+    def published_dates(self) -> Iterator[date | None]:
+        """Every article's publication date (None: undated), read only when a note needs them (a refused filter)."""
+        return (entry.published for entry in self._manifest.values())
 
     def ask(
         self,

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable
 
 from qa.config import Settings, get_settings
 from qa.evaluation.questionset import load_questions
-from qa.types import LIKELY, Answer, GoldSource, Question
+from qa.types import Answer, GoldSource, Question, confidence_words
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class Metrics:
     p95_ms: float | None
     errors: int = 0
     brier: float | None = None  # over the answers that state a confidence; 0.25 is what a constant 0.5 scores
-    likely_right: float | None = None  # of the answers (not refusals) shown as "likely" right (LIKELY), the share right
+    likely_right: float | None = None  # of the answers (not refusals) shown as "likely" right, the share right
     unsure_right: float | None = None  # ... and of those shown as "unsure"
 
     def to_json(self) -> dict:
@@ -189,10 +189,12 @@ def summarize(scores: list[QuestionScore]) -> Metrics:
 
 
 def shown_as(scores: list[QuestionScore]) -> dict[str, list[QuestionScore]]:
-    """The answers (not the refusals) the chat shows as "likely" right (`qa.types.LIKELY`) and as "unsure"."""
-    stated = [s for s in scores if not s.refused and s.confidence is not None]
-    return {"likely": [s for s in stated if s.confidence >= LIKELY],
-            "unsure": [s for s in stated if s.confidence < LIKELY]}
+    """The answers (not the refusals) the chat shows as "likely" right and as "unsure" (`qa.types.confidence_words`)."""
+    shown: dict[str, list[QuestionScore]] = {"likely": [], "unsure": []}
+    for s in scores:
+        if not s.refused and s.confidence is not None:
+            shown[confidence_words(s.confidence)].append(s)
+    return shown
 
 
 # Stated confidence up to each bound (the last bin holds 1.0 itself).

@@ -293,6 +293,11 @@ def _facts_found(text: str, must) -> float:
     return sum(any(m.lower() in text.lower() for m in group) for group in must) / len(must) if must else 0.0
 
 
+def _answer_right(example: Example, verdict) -> bool:
+    """Whether the reader's answer (not a refusal) is right: the question is answerable and every fact is quoted."""
+    return example.answerable and _facts_found(" ".join(c.text for c in verdict.chosen), example.must) == 1.0
+
+
 class PairScoresOf:
     """A pair reader's scores of the examples' candidates, each pair read once (choosing reads them many times)."""
 
@@ -477,7 +482,7 @@ def described_right(examples: list[Example], model, pairs: PairScoresOf | None =
     for e in examples:
         verdict = read(e.candidates, e.asked, e.unknown_names, model, pairs(e) if pairs else None)
         if not verdict.refused and verdict.ranked[0].candidate.describes:
-            right.append(e.answerable and _facts_found(" ".join(c.text for c in verdict.chosen), e.must) == 1.0)
+            right.append(_answer_right(e, verdict))
     return sum(right) / len(right) if right else None
 
 
@@ -575,8 +580,7 @@ def calibrate(examples: list[Example], model, pairs: PairScoresOf | None):
         if verdict.refused and by_the_rules(verdict.answerable) or \
                 not verdict.refused and verdict.ranked[0].candidate.describes:
             continue
-        right = not e.answerable if verdict.refused else _facts_found(" ".join(c.text for c in verdict.chosen),
-                                                                       e.must) == 1.0
+        right = not e.answerable if verdict.refused else _answer_right(e, verdict)
         seen[verdict.refused][0].append(log_odds(verdict.confidence))  # as computed: `raw` maps nothing
         seen[verdict.refused][1].append(right)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from qa.evaluation import dated_dots_svg, pass_fail_bars_svg
-from qa.types import LIKELY, Answer, Article, Citation, ScoredPassage, TimelineEvent
+from qa.types import Answer, Article, Citation, ScoredPassage, TimelineEvent, confidence_words
 
 CONTEXT_LINES = 2  # lines shown before and after a cited line in a source card
 CONTEXT_CHARS = 180  # a context line longer than this is cut (cited lines are always shown whole)
@@ -66,12 +66,6 @@ def shown_question(question: str) -> str:
     if len(question) <= QUESTION_SHOWN_CHARS:
         return question
     return f"{_cut(question, QUESTION_SHOWN_CHARS)} ({len(question):,} characters)"
-
-
-def confidence_words(confidence: float | None) -> str | None:
-    if confidence is None:
-        return None
-    return "likely" if confidence >= LIKELY else "unsure"
 
 
 # Chat messages ---------------------------------------------------------------------------------------------------
