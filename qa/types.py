@@ -166,6 +166,7 @@ class Question:
     answerable: bool
     must: tuple[tuple[str, ...], ...]
     sources: tuple[GoldSource, ...]
+    history: tuple[str, ...] = ()  # the questions asked before it in the same chat, oldest first (a follow-up)
 
 
 @dataclass(frozen=True)

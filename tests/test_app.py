@@ -413,6 +413,21 @@ def test_feedback_is_saved_and_exported_as_a_question_set(app, client):
     exported = next(q for q in questions if q.question == good["question"])
     assert exported.answerable and ("700",) in exported.must
     assert any(s.doc == "002_9be3c843f8453a3d.txt" and s.line == 27 for s in exported.sources)
+    assert exported.history == ()
+
+
+def test_a_vote_on_a_follow_up_is_exported_with_the_questions_before_it(app, client):
+    """"When did he visit Tehran?" means nothing alone: the question set keeps the chat's earlier question, and
+    `qa eval` asks it after that one, as the chat did."""
+    turns = ["Who was Azerbaijan's foreign minister in 2022?", "When did he visit Tehran?"]
+    follow_up = ask(client, turns[1], history=turns[:1])
+    saved = client.predict(follow_up, "up", turns[:1], api_name="/feedback")
+    assert saved["history"] == turns[:1]
+    path, _, _ = app["service"].export_feedback()
+    exported = next(q for q in load_questions(path) if q.question == turns[1])
+    assert exported.history == tuple(turns[:1]) and exported.answerable and exported.sources, exported
+    again = app["service"].engine.ask(exported.question, history=list(exported.history))
+    assert again.read_as == "When did Jeyhun Bayramov visit Tehran?"
 
 
 def test_evaluate_endpoint(client):

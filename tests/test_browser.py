@@ -219,6 +219,42 @@ def test_follow_up_and_refusal_in_the_chat(page):
         expect(page.locator("#qa-article .ln.hl").first).to_be_visible()
 
 
+def test_copy_gives_the_answer_as_text_with_its_sources(page, server):
+    """The chat shows HTML; its copy button must still give text a person can paste: the answer, its markers, and
+    the file and line each points at."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server["url"].rstrip("/"))
+    ask(page, "How long is the border between Iran and Azerbaijan?")
+    answer = page.locator("#qa-chat .message-row.bot-row").last
+    answer.hover()
+    page.locator("#qa-chat .message-buttons-left button[aria-label='Copy message']").last.click()
+    copied = ""
+    for _ in range(50):
+        copied = page.evaluate("navigator.clipboard.readText()")
+        if copied:
+            break
+        page.wait_for_timeout(100)
+    assert "<" not in copied and "qa-" not in copied, copied
+    assert "700-kilometer" in copied and "[1]" in copied, copied
+    assert "Sources:\n[1] " in copied and "002_9be3c843f8453a3d.txt:27" in copied, copied
+    assert " ms" not in copied  # the meta line (mode, time) is not part of the answer
+
+
+def test_a_question_not_asked_has_nothing_to_vote_on(page):
+    """An empty box asks nothing and says so; a question with nothing to search for is answered with the reason,
+    and offers no thumbs (there is no answer to vote on)."""
+    page.fill("#qa-question textarea", "   ")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Type a question first")).to_be_visible()
+    expect(page.locator("#qa-chat .qa-answer")).to_have_count(0)
+    ask(page, "What is it?")  # the first question: nothing before it says what "it" is
+    expect(page.locator("#qa-chat .qa-answer").first).to_have_class(re.compile("qa-input-error"))
+    ask(page, "How long is the border between Iran and Azerbaijan?")
+    votes = page.locator("#qa-chat .message-buttons-left")
+    expect(votes.first.locator("button[aria-label='Like']")).to_be_hidden()
+    expect(votes.first.locator("button[aria-label='Copy message']")).to_be_visible()
+    expect(votes.last.locator("button[aria-label='Like']")).to_be_visible()
+
+
 def test_article_markup_is_shown_as_text(page, server):
     added = server["service"].add_article(_write(server["root"] / "evil.txt", EVIL_ARTICLE))
     assert added.ok, added.message
@@ -372,7 +408,9 @@ def test_layout_holds_on_every_tab(browser, server, shots, size):
         head = page.locator("#qa-metrics .qa-ev-head").inner_text()
         unanswerable = int(re.search(r"(\d+) unanswerable", head).group(1))
         assert unanswerable == sum(not r["answerable"] for r in server["sample"])
-        expect(page.locator("#qa-kinds svg text", has_text=re.compile(rf"^\d+/{unanswerable}$")).last).to_be_visible()
+        count = page.locator("#qa-kinds svg:visible text", has_text=re.compile(rf"^\d+/{unanswerable}$")).last
+        expect(count).to_be_visible()
+        assert count.bounding_box()["height"] >= 10, "the chart's labels are too small to read at this size"
         expect(page.locator("#qa-eval-table tbody tr")).to_have_count(len(server["sample"]))
         assert overflowing(page) == []
         page.screenshot(path=str(shots / f"{size}-7-evaluate.png"), full_page=True)

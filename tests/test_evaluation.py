@@ -295,6 +295,17 @@ def test_answer_all_warms_up_keeps_ids_and_survives_a_crash():
     assert run.overall.fact_recall == 0.5 and run.overall.refusal_accuracy == 1.0
 
 
+def test_a_follow_up_is_asked_after_the_questions_before_it(bundled_engine):
+    """A question set's follow-up is read as the chat reads it: "he" is the minister the first question found."""
+    asked = dict(question="When did he visit Tehran?", kind="date", answerable=True, must=(("July 4",),),
+                 sources=tuple(GoldSource("004_5b03b3f6e3581bda.txt", line) for line in (10, 26, 44)))
+    follow_up = Question(id="f1", history=("Who was Azerbaijan's foreign minister in 2022?",), **asked)
+    run = answer_all("ours", bundled_engine, [follow_up, Question(id="f2", **asked)])
+    assert run.answers[0]["read_as"] == "When did Jeyhun Bayramov visit Tehran?"
+    assert run.scores[0].groups_matched == 1, run.answers[0]["answer"]
+    assert "read_as" not in run.answers[1]  # the same words without the chat before them
+
+
 def _hand_made_runs() -> tuple[list[Run], list[Question]]:
     qs = [question("q1", kind="number"), question("q2", kind="list", must=(("only",), ("missing",))),
           unanswerable("u1")]

@@ -98,6 +98,28 @@ def test_cli_round_trip(tmp_path, articles, capsys):
     assert "2 questions" in capsys.readouterr().out
 
 
+def test_a_follow_up_keeps_the_questions_before_it_and_its_conversation_one_split(tmp_path, articles):
+    chat = ["Which two countries share the border?", "How long is it?"]
+    rows = [src_row(id=f"c{i:03d}", question="And how long is it?", history=chat[:1] + [f"Is it {i} km?"])
+            for i in range(40)]
+    src = write_jsonl(tmp_path / "src.jsonl", [src_row(), *rows, src_row(id="c999", history="How long?")])
+    with pytest.raises(ResolveError) as exc:
+        resolve(src, articles)
+    assert exc.value.errors == [f"{src}:42 (c999): 'history' must be a list of non-empty strings (the questions "
+                                "asked before, oldest first)"]
+    src = write_jsonl(src, [src_row(), *rows])
+    resolved = resolve(src, articles)
+    assert "history" not in resolved[0] and resolved[1]["history"] == chat[:1] + ["Is it 0 km?"]
+    out = tmp_path / "out.jsonl"
+    assert main(["resolve", str(src), "--articles", str(articles), "--out", str(out)]) == 0
+    assert load_questions(out)[1].history == (chat[0], "Is it 0 km?") and load_questions(out)[0].history == ()
+    # 40 follow-ups of one conversation (its first question) land in one split, whichever article they cite
+    assert main(["split", str(src), "--articles", str(articles), "--out-prefix", str(tmp_path / "s"),
+                 "--by", "id"]) == 0
+    sizes = {part: len(load_questions(tmp_path / f"s-{part}.jsonl")) for part in ("train", "dev", "test")}
+    assert sorted(sizes.values()) == [0, 1, 40] or sorted(sizes.values()) == [0, 0, 41], sizes
+
+
 GOOD = {"id": "q1", "question": "?", "kind": "factoid", "answerable": True, "must": [["x"]],
         "sources": [{"doc": "a.txt", "line": 1}]}
 
@@ -136,6 +158,9 @@ BBC_SETS = tuple(name for name in SPLIT_NAMES if name.startswith("bbc"))
 SPLIT_SETS = tuple(name for name in BBC_SETS if (SETS / f"{name}-train.jsonl").is_file())
 HELD_OUT = tuple(name for name in BBC_SETS if name not in SPLIT_SETS and (SETS / f"{name}-test.jsonl").is_file())
 PROBES = tuple(name for name in BBC_SETS if name not in SPLIT_SETS + HELD_OUT)
+# Follow-ups: every line asked after the questions before it in a chat (`history`)
+FOLLOW_UP_SETS = tuple(name for name in SPLIT_NAMES if (SETS / f"{name}-test.jsonl").is_file() and all(
+    json.loads(line).get("history") for line in (SETS / f"{name}-test.jsonl").read_text().splitlines() if line))
 
 
 @pytest.mark.parametrize("name, articles", NEAR_MISS_SETS)
@@ -160,12 +185,13 @@ def _split_rows(name: str, part: str) -> list[dict]:
 
 @pytest.mark.parametrize("name", SPLIT_SETS)
 def test_the_split_is_fixed_by_article(name):
-    """All questions about one article are in one split, the one its hash gives."""
+    """All questions about one article are in one split, the one its hash gives; all follow-ups of one chat (by its
+    first question) are."""
     splits = {}
     for part in ("train", "dev", "test"):
         for row in _split_rows(name, part):
-            for source in row["sources"][:1]:
-                splits.setdefault(source["doc"], set()).add(part)
+            for key in row.get("history", [])[:1] or [source["doc"] for source in row["sources"][:1]]:
+                splits.setdefault(key, set()).add(part)
     assert splits and all(len(parts) == 1 for parts in splits.values())
     assert all(split_of(doc) in parts for doc, parts in splits.items())
 
@@ -181,10 +207,14 @@ def test_no_bbc_test_article_is_trained_on_under_another_name():
         body = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[-1]
         copies.setdefault(body, set()).add(str(path.relative_to(BBC)))
     story = {doc: frozenset(group) for group in copies.values() for doc in group}
-    fitted = [row for name in SPLIT_SETS for part in ("train", "dev") for row in _split_rows(name, part)]
+    # The follow-up sets (`history`) are left out: the reader is never fitted on them, and what was chosen on their
+    # train and dev (how a follow-up is read) reads the conversation, not the articles, which are other sets' too.
+    fitted = [row for name in SPLIT_SETS if name not in FOLLOW_UP_SETS for part in ("train", "dev")
+              for row in _split_rows(name, part)]
     fitted += [json.loads(line) for line in (SETS / "bbc.jsonl").read_text().splitlines() if line]
     fitted_docs = {s["doc"] for row in fitted for s in row["sources"]}
-    tested = {s["doc"] for name in SPLIT_SETS + HELD_OUT for row in _split_rows(name, "test") for s in row["sources"]}
+    tested = {s["doc"] for name in SPLIT_SETS + HELD_OUT if name not in FOLLOW_UP_SETS
+              for row in _split_rows(name, "test") for s in row["sources"]}
     assert tested and not [doc for doc in tested if (story[doc] - {doc}) & fitted_docs]
     # A set held out whole was drawn from articles no other set asks about, nor copies of them; so was a probe.
     held_out = {s["doc"] for name in HELD_OUT for row in _split_rows(name, "test") for s in row["sources"]}

@@ -451,6 +451,18 @@ def test_a_place_a_sum_or_a_country_the_previous_turn_names_is_no_person():
     assert follow_up.rewrite("Where did he go next?", [previous], answer) == "Where did Mohammad Javad Zarif go next?"
 
 
+def test_a_follow_up_is_answered_by_its_own_words_and_the_story_the_one_before_names():
+    """Retrieved with the whole question before, a follow-up is read by its own words and that question's names:
+    read by all of them, "Who was the referee?" quoted the sentence on who scored."""
+    asked = "Who was the referee? (Who scored all of Ireland's points in their 17-12 win over South Africa?)"
+    assert follow_up.reading(asked) == "Who was the referee? (Ireland's South Africa)"
+    assert follow_up.reading("What did Ireland do next? (Who beat Ireland?)") == "What did Ireland do next?"
+    # the question before names nothing: its words are all that say what the story is
+    asked = "Which country stayed away? (Where was the first 3+3 meeting held?)"
+    assert follow_up.reading(asked) == asked
+    assert follow_up.reading("Who won?") == "Who won?"
+
+
 def test_what_a_follow_up_asks_for_is_its_own_not_the_previous_questions():
     assert follow_up.own_question("How many were sold? (When did it launch?)") == "How many were sold?"
     assert follow_up.own_question("How many were sold?") == "How many were sold?"
@@ -468,9 +480,55 @@ def test_a_question_with_its_own_subject_stands_alone():
     history = ["How big is the budget deficit?"]
     assert follow_up.rewrite("And who is Spain's finance minister?", history, answer) == \
         "Who is Spain's finance minister?"
-    assert follow_up.rewrite("Where was the first summit of the new bloc held?", history, answer) == \
-        "Where was the first summit of the new bloc held?"
+    assert follow_up.rewrite("Where was the first summit of the Eurasian Economic Union held?", history, answer) == \
+        "Where was the first summit of the Eurasian Economic Union held?"
     assert calls == []  # no pronoun: the previous answer is not needed
+
+
+def test_which_asks_for_someone_as_who_does():
+    """"Which Conservative MP defected ...?" asks for a person as "who defected?" does: "he" is the one the answer
+    names, never the question's "Which Conservative MP"."""
+    previous = "Which Conservative MP defected to Labour over Europe?"
+    answer, _ = _previous(None, "Robert Jackson, the MP for Wantage, said he could not back the party.", previous)
+    assert follow_up.rewrite("Which seat does he hold?", [previous], answer) == "Which seat does Robert Jackson hold?"
+    previous = "Which seat does Robert Jackson hold?"
+    answer, _ = _previous("Wantage", "Robert Jackson, the MP for Wantage, said ...", previous)
+    assert follow_up.rewrite("When was he first elected?", [previous], answer) == \
+        "When was Robert Jackson first elected?"
+
+
+def test_a_pronoun_after_a_name_of_the_question_is_that_persons():
+    previous = "Who beat Sania Mirza in the third round?"
+    answer, _ = _previous("Serena Williams", "Serena Williams beat Mirza 6-1 6-4.", previous)
+    assert follow_up.rewrite("Who did Andy Roddick split from as his coach?", [previous], answer) == \
+        "Who did Andy Roddick split from as his coach?"
+    assert follow_up.rewrite("How long did it take her?", [previous], answer) == \
+        "How long did it take Serena Williams?"
+
+
+def test_it_after_which_company_is_the_company_the_answer_named():
+    previous = "Which company bought Yukos's main production unit?"
+    answer, _ = _previous("Baikal Finance Group", "Baikal Finance Group bought the unit.", previous)
+    assert follow_up.rewrite("How much did it pay?", [previous], answer) == "How much did Baikal Finance Group pay?"
+    assert follow_up.rewrite("Where is its office?", [previous], answer) == "Where is Baikal Finance Group's office?"
+    # after "where", "it" is what was asked about, not the place: read with the question before
+    previous = "Where was the summit held?"
+    answer, _ = _previous("Moscow", "The summit was held in Moscow.", previous)
+    assert follow_up.rewrite("Who chaired it?", [previous], answer) == f"Who chaired it? ({previous})"
+
+
+def test_a_question_that_names_nothing_or_is_a_fragment_leans_on_the_one_before():
+    """"How long did the talks last?" names no talks; "And in Northern Ireland?" names a place but asks nothing of
+    its own: both are read with the question before. "In which city ...?" is a question of its own."""
+    previous = "What did Zarif and Bayramov discuss in Baku?"
+    answer, _ = _previous(None, "", previous)
+    assert follow_up.rewrite("How long did the talks last?", [previous], answer) == \
+        f"How long did the talks last? ({previous})"
+    previous = "By what time did voters in England have to register?"
+    answer, _ = _previous("midnight", "", previous)
+    assert follow_up.rewrite("And in Northern Ireland?", [previous], answer) == f"In Northern Ireland? ({previous})"
+    assert follow_up.rewrite("In which city was the Northern Ireland deadline set?", [previous], answer) == \
+        "In which city was the Northern Ireland deadline set?"
 
 
 def test_a_short_elliptical_question_is_retrieved_with_the_previous_one():

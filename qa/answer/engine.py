@@ -274,7 +274,7 @@ class Engine:
                 before = answers[-1]
                 said = (before.short_answer, before.citations[0].quote if before.citations else "",
                         before.read_as or before.question)
-                piece = follow_up.rewrite(piece, pieces[i - 1:i], lambda: said)
+                piece = follow_up.rewrite(piece, pieces[i - 1:i], lambda: said, part=True)
             answers.append(self.ask(piece, history=None if i else history, **options))
         total = (time.perf_counter() - started) * 1000
         retrieve = sum(a.timings_ms["retrieve"] for a in answers)
@@ -305,6 +305,8 @@ class Engine:
         named = extractive.cased_as_in(standalone, [scored.passage for scored in retrieved.passages])
         if named != standalone:
             asked_for = asked(follow_up.own_question(named))
+        if (reading := follow_up.reading(named)) != named:  # a follow-up read with the question before it
+            named, retrieved = reading, self.retriever.read_for(retrieved, reading)
         found = extractive.candidates(named, asked_for, retrieved, retrieved.sentence_vectors, vocabulary,
                                       self.published, self.retriever.article_terms)
         if asked_for.described and not scope and not any(c.describes for c in found):

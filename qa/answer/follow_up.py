@@ -1,16 +1,19 @@
 """Follow-up questions made to stand on their own (extractive mode; in LLM mode the model condenses them).
 
-Two ways a question leans on the conversation:
+Three ways a question leans on the conversation:
 - a pronoun ("When did *he* visit Tehran?"): "he", "she", "him", "his" and "her" stand for the person the previous
   answer was about: the name it answered with (unless it answered where, when or how much); else, after "who did
-  ...?", the one its quote opens with ("*Zarif* made the remarks ..." for "Who visited Baku?"); else the person the
-  previous question named (in full, or as the subject of its verb or its owner: "What did *Zarif* say?", "did
-  *Glazer's* offer ..."; never a country); else the first full name in the sentence it quoted; the question is
-  rewritten with that name and shown as "Read as: ...". The previous question is taken as it was read, so a third
-  "he" still finds the person the first question named;
-- an ellipsis ("Which country stayed away?", "What about Russia?", "And in Japan?"), or "it" or "they" for what was
-  asked about before ("How much does it cost in the US?"): such a question is retrieved together with the previous
-  question's words.
+  ...?" or "which minister said ...?", the one its quote opens with ("*Zarif* made the remarks ..." for "Who visited
+  Baku?"); else the person the previous question named (in full, or as the subject of its verb or its owner: "What
+  did *Zarif* say?", "did *Glazer's* offer ..."; never a country); else the first full name in the sentence it
+  quoted; the question is rewritten with that name and shown as "Read as: ...". The previous question is taken as
+  it was read, so a third "he" still finds the person the first question named. A pronoun after a name of the
+  question's own is that person's ("Who did Andy Roddick split from as *his* coach?");
+- "it", "its", "they", "them" or "their" after "which company ...?", "who ...?" or "which film ...?" stand for the
+  name the answer gave ("How much did *it* pay?" -> "How much did Baikal Finance Group pay?");
+- an ellipsis ("What about Russia?", "And in Northern Ireland?"), a question that names nothing ("Which country
+  stayed away?", "How long did the talks last?"), or "it" or "they" for what was asked about before ("How much does
+  it cost in the US?"): such a question is retrieved together with the previous question's words.
 A question that names its own subject ("Who bought Yuganskneftegaz?", "And who is Azerbaijan's foreign minister?")
 stands alone, minus its "and".
 """
@@ -21,48 +24,48 @@ import functools
 import re
 from typing import Callable
 
-from qa.answer.answer_types import PREPOSITIONS, asked
-from qa.index import DEMONYMS, STOPWORDS, names
+from qa.answer.answer_types import AUXILIARY, PREPOSITIONS, QUESTION_WORDS, asked
+from qa.index import DEMONYMS, STOPWORDS, name_runs, names
 from qa.temporal import CALENDAR_WORDS
 
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|his|her)\b", re.I)
 _LEADING_CONJUNCTION = re.compile(r"^(and|but|so|also)\s+", re.I)
-# A short question ("Which country stayed away?", "And in Japan?") or one that points back ("... that day?").
-# A short question that starts by asking ("And when?", "At what price?": a preposition may come first)
-_SHORT_QUESTION = re.compile(rf"^(?:(?:{PREPOSITIONS})\s+)?(which|who|whom|where|when|why|how|what|did|does|was|"
-                            r"were|is|are)\b", re.I)
+# A question of its own starts by asking, perhaps after a preposition ("At what price?", "In which city ...?", "Tell
+# me ..."); what does not is a fragment of the one before ("And in Northern Ireland?", "The French?").
+_ASKS = re.compile(rf"^\W*(?:(?:{PREPOSITIONS})\s+)?(?:{QUESTION_WORDS}|{AUXILIARY}|may|must|tell|name|list|give|show|"
+                   r"describe|explain)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(there|that|this|those|these|the same|other)\b", re.I)
+_SHORT_PART = 5  # words: "and which country stayed away?"
 # What leans on the previous question whatever else it names: "What about Russia?", "How much does *it* cost in
 # the US?" ("it" is the PSP asked about before, not the US).
 _ELLIPSIS = re.compile(r"^(what about|how about|about)\b", re.I)
 _THING_PRONOUN = re.compile(r"\b(it|its|they|them|their)\b", re.I)
-SHORT_WORDS = 5
 _NO_ONE = ("place", "number", "date")  # the kinds of answer that name no person
 # A person's full name: two or more capitalised words, with the particles names carry.
 _FULL_NAME = re.compile(r"\b[A-Z][a-z'’-]+(?:\s+(?:(?:bin|al|de|van|von|der)\s+)?[A-Z][\w'’-]+)+")
-_NOT_A_PERSON = re.compile(r"^(The|In|On|At|For|But|And|Earlier|Meanwhile|According)\b")
+_NOT_A_PERSON = re.compile(r"^(The|In|On|At|For|But|And|Earlier|Meanwhile|According|Which|What|Who|Whose|Whom|"
+                           r"When|Where|Why|How)\b")
 
 
-def rewrite(question: str, history: list[str], previous_answer: Callable[[], tuple[str | None, str, str]]) -> str:
+def rewrite(question: str, history: list[str], previous_answer: Callable[[], tuple[str | None, str, str]],
+            part: bool = False) -> str:
     """The question as it stands on its own. `previous_answer()` gives the previous question's (short answer, first
-    quoted sentence, the question as it was read); it is only called when the question leans on the previous one."""
+    quoted sentence, the question as it was read); it is only called when the question leans on the previous one.
+    `part`: a later part of one compound question, not a message of a chat (see `_leans`)."""
     if not history:
         return question
     previous = functools.cache(previous_answer)  # answered again at most once
     own = _LEADING_CONJUNCTION.sub("", question)
     own = own[:1].upper() + own[1:] if own != question else question
-    if _PERSON_PRONOUN.search(own) and (person := _person(*previous())):
+    pronoun = _PERSON_PRONOUN.search(own)
+    if pronoun and not _named_before(own, pronoun.start()) and (person := _person(*previous())):
         # The name stands in the question's words; the previous question's would only dilute them ("When will
         # Gordon Brown deliver it?" finds its date alone, not with "what did he say about the budget").
         return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
-    words = len(own.split())
-    if _ELLIPSIS.match(own) or _THING_PRONOUN.search(own):
-        leans = True
-    else:  # a name of its own makes a question stand alone ("Who bought Yuganskneftegaz?"), but for one word
-        has_own_subject = len(names(own)) >= 1 and words >= 3
-        short = words <= SHORT_WORDS and (_SHORT_QUESTION.match(own) or own != question)  # "And in Japan?"
-        leans = not has_own_subject and bool(short or _POINTS_BACK.search(own))
-    if not leans or words > 14:
+    if (thing_pronoun := _THING_PRONOUN.search(own)) and (thing := _thing(*previous())):
+        # "How much did *it* pay?" after "Which company bought ...?": the company the answer named
+        return own[:thing_pronoun.start()] + _replace(thing_pronoun.group(0), thing) + own[thing_pronoun.end():]
+    if not _leans(own, part) or len(own.split()) > 14:
         return own
     # The previous question as it was read and the one it leaned on, if any: "Who announced it? (Were they released?
     # Which truck drivers were detained?)". Not further back: a long run of short questions would bury this one.
@@ -72,6 +75,40 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
 
 _QUESTIONS = re.compile(r"[^?]+\?|[^?]+$")
 _WITH_CONTEXT = re.compile(r"^(.*?\?)\s+\(.*\)$", re.S)
+
+
+def _leans(question: str, part: bool) -> bool:
+    """Whether a question that no pronoun ties to a name leans on the one before: when it points back ("What about
+    Russia?", "How much does *it* cost?"), or is a fragment, not a question of its own ("And in Northern Ireland?",
+    "The French?"); a name and three words make a question stand alone ("Who bought Yuganskneftegaz?"). A chat's
+    message that names nothing leans too ("Who won best actress?", "How long did the talks last?"), but a later part
+    of one question is written with the first and says what it needs to ("..., and on what date was the first 3+3
+    meeting held the following year?"): it leans only when short or when it points back ("..., and who chaired
+    that meeting?"). Measured in docs/evaluation.md ("A twenty-eighth read")."""
+    words = len(question.split())
+    if _ELLIPSIS.match(question) or _THING_PRONOUN.search(question) or not _ASKS.match(question):
+        return True
+    if names(question) and words >= 3:
+        return False
+    return not part or words <= _SHORT_PART or bool(_POINTS_BACK.search(question))
+
+
+def reading(question: str) -> str:
+    """What a follow-up retrieved with the question before it is answered by: its own words, and the names of the
+    question before, which say what story it is about ("Who was the referee? (Ireland's South Africa)"). Its other
+    words say what that question asked, and read by them too, the answer was the sentence that answered it ("Who was
+    the referee?" after "Who scored all of Ireland's points ...?" quoted the scorer). When the question before names
+    nothing, all its words say what the story is ("Which country stayed away? (Where was the first 3+3 meeting
+    held?)")."""
+    own = own_question(question)
+    if own == question:
+        return question
+    runs = [" ".join(run) for run in name_runs(question[len(own):].strip().strip("()"))]
+    if not runs:
+        return question
+    known = own.lower()
+    kept = [run for run in dict.fromkeys(runs) if run.lower() not in known]
+    return f"{own} ({' '.join(kept)})" if kept else own
 
 
 def own_question(question: str) -> str:
@@ -106,14 +143,31 @@ def _person(short: str | None, quote: str, previous_question: str) -> str | None
     return _in_full(given[0], quote) if len(given) == 1 else _first_full_name(quote)
 
 
+def _named_before(question: str, at: int) -> bool:
+    """Whether someone is named in full before `at`: "Who did *Andy Roddick* split from as his coach?" (his is his)."""
+    return _first_full_name(question[:at]) is not None
+
+
+def _thing(short: str | None, quote: str, previous_question: str) -> str | None:
+    """What "it" or "they" stands for: the name the previous answer gave for "which company ...?", "which film
+    ...?" (not a place: "it" after "Where is the summit?" is the summit)."""
+    kind = asked(previous_question).kind
+    if kind in ("person", "name") and short and short[:1].isupper() and not any(ch.isdigit() for ch in short):
+        return short
+    return None
+
+
 def _in_full(surname: str, quote: str) -> str:
     return next((_without_role(m.group(0)) for m in _FULL_NAME.finditer(quote) if m.group(0).split()[-1] == surname),
                 surname)
 
 
-# "Who" as the subject of its verb ("Who visited Baku?"), not its object ("Who did Zarif meet?") nor "who is X"
-_WHO_DID = re.compile(r"^\W*who\s+(?!(?:is|was|are|were|did|does|do|has|have|had|will|would|can|could|should|may|"
-                      r"might|must)\b)[a-z]", re.I)
+_AUXILIARIES = rf"(?:{AUXILIARY}|may|must)"
+# "Who" as the subject of its verb ("Who visited Baku?"), not its object ("Who did Zarif meet?") nor "who is X"; so
+# is "which" with its noun ("Which Conservative MP defected ...?", "Which minister said ...?"; not "Which seat does
+# he hold?")
+_WHO_DID = re.compile(rf"^\W*(?:who|which(?:\s+(?!{_AUXILIARIES}\b)[\w'’-]+){{1,3}}?)\s+(?!{_AUXILIARIES}\b)[a-z]",
+                      re.I)
 
 
 def _quote_subject(quote: str) -> str | None:
@@ -179,4 +233,4 @@ def _without_role(name: str) -> str:
 
 
 def _replace(pronoun: str, person: str) -> str:
-    return f"{person}'s" if pronoun.lower() in ("his",) else person
+    return f"{person}'s" if pronoun.lower() in ("his", "its", "their") else person

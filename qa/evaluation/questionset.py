@@ -12,6 +12,9 @@ gives `gold`: a list of {"doc", "quote"}, where the quote is a verbatim substrin
 train and dev are for fitting and choosing anything, test only for reporting. The split is fixed by a hash, so it
 never changes when questions are added: `--by doc` keeps all questions about one article (its first gold doc, or
 `near` for an unanswerable one) in one split, so that test questions are about articles nothing was fitted on.
+
+A follow-up carries `history`: the questions asked before it in the same chat, oldest first. `qa eval` asks it as the
+chat does, after them; `split` keeps the follow-ups of one conversation in one split.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 from qa.types import GoldSource, Question
 
 FIELDS = ("id", "question", "kind", "answerable", "must")
+OPTIONAL = ("history",)
 
 
 class QuestionSetError(ValueError):
@@ -66,6 +70,9 @@ def _check_common(obj: dict, extra: tuple[str, ...]) -> str | None:
     for name in extra:
         if not isinstance(obj[name], list):
             return f"{name!r} must be a list"
+    history = obj.get("history", [])
+    if not isinstance(history, list) or not all(isinstance(q, str) and q.strip() for q in history):
+        return "'history' must be a list of non-empty strings (the questions asked before, oldest first)"
     if obj["answerable"]:
         if not must:
             return "answerable question with empty 'must'"
@@ -108,6 +115,7 @@ def load_questions(path: str | Path) -> list[Question]:
                 answerable=obj["answerable"],
                 must=tuple(tuple(g) for g in obj["must"]),
                 sources=tuple(GoldSource(s["doc"], s["line"]) for s in obj["sources"]),
+                history=tuple(obj.get("history", ())),
             )
         )
     return questions
@@ -168,7 +176,7 @@ def resolve(src_path: str | Path, articles_dir: str | Path) -> list[dict]:
             for s in group:
                 if not any(s.lower() in line for line in gold_lines):
                     errors.append(f"{where}: must string {s!r} occurs in none of its gold lines")
-        out.append({k: obj[k] for k in FIELDS} | {"sources": sources, "quotes": quotes})
+        out.append({k: obj[k] for k in FIELDS + OPTIONAL if k in obj} | {"sources": sources, "quotes": quotes})
     if errors:
         raise ResolveError(errors)
     return out
@@ -189,9 +197,17 @@ def article_of(source_row: dict) -> str:
     return gold[0]["doc"] if gold and isinstance(gold[0], dict) else source_row.get("near", "")
 
 
+def group_of(source_row: dict, by: str) -> str:
+    """What keeps questions in one split: a follow-up's conversation (its first question; the later questions of one
+    chat stay together), else its article (`--by doc`) or itself (`--by id`)."""
+    if source_row.get("history"):
+        return source_row["history"][0]
+    return article_of(source_row) if by == "doc" else source_row.get("id")
+
+
 def split(src_path: str | Path, articles_dir: str | Path, by: str = "doc") -> dict[str, list[dict]]:
     """The resolved questions of a source file, by split (see the module's doc)."""
-    keys = {obj.get("id"): article_of(obj) if by == "doc" else obj.get("id") for _, obj in _read_jsonl(Path(src_path))}
+    keys = {obj.get("id"): group_of(obj, by) for _, obj in _read_jsonl(Path(src_path))}
     out: dict[str, list[dict]] = {name: [] for name, _ in SPLITS}
     for row in resolve(src_path, articles_dir):
         out[split_of(keys[row["id"]])].append(row)

@@ -300,7 +300,7 @@ def answer_all(name: str, asker: Any, questions: list[Question], mode: str | Non
         if progress:
             progress(i, len(questions), q.id)
         try:
-            data = asker.ask(q.question, mode=mode).to_json()
+            data = asker.ask(q.question, mode=mode, history=list(q.history)).to_json()
         except Exception as err:  # one crashing question must not end the evaluation (CONTRACT: exit 0)
             log.error("%s: answering %s failed:\n%s", name, q.id, traceback.format_exc())
             data = {"question": q.question, "answer": "", "refused": False, "citations": [], "passages": [],

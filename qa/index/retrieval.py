@@ -26,6 +26,7 @@ Articles ingested before the number was stored are matched by their ids instead 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import pickle
 import re
@@ -299,6 +300,15 @@ class Retriever:
         vectors = self._sentence_vectors([s.passage for s in passages])
         return Retrieved(passages, searched.query_vector, searched.terms, searched.variants,
                          _similarity(passages, vectors, searched.query_vector), vectors)
+
+    def read_for(self, retrieved: Retrieved, question: str) -> Retrieved:
+        """The same passages, with the terms and the vector of another question to read their sentences by (a
+        follow-up is searched for with the question before it, and read by its own words: `follow_up.reading`)."""
+        query_vector = self.embedder.embed([as_asked(question)])[0]
+        query_terms, variants = self.expand(question)
+        return dataclasses.replace(retrieved, query_vector=query_vector, terms=query_terms, variants=variants,
+                                   passage_similarity=_similarity(retrieved.passages, retrieved.sentence_vectors,
+                                                                  query_vector))
 
     # Date filters inside the searches ----------------------------------------------------------------------------
     def _where(self, only: DocFilter) -> dict:

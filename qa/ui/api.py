@@ -79,10 +79,11 @@ class Endpoints:
         """Remove an uploaded article (uploads/NAME) and re-index. Returns {ok, message, doc, index}."""
         return self.service.remove_article(doc).to_json()
 
-    def feedback(self, answer: dict, vote: str) -> dict:
-        """Record a vote ("up" or "down") on an answer object as returned by /ask. Returns the saved line."""
+    def feedback(self, answer: dict, vote: str, history: list[str] | None = None) -> dict:
+        """Record a vote ("up" or "down") on an answer object as returned by /ask. `history`: the questions asked
+        before it, as given to /ask (a follow-up's). Returns the saved line."""
         try:
-            return self.service.vote(answer, vote)
+            return self.service.vote(answer, vote, history)
         except ValueError as err:
             raise gr.Error(render.esc(err)) from None
 

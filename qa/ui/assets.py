@@ -23,6 +23,9 @@ CSS = """
 #qa-chat .qa-answer p:last-child { margin-bottom: 0; }
 #qa-chat .qa-q { white-space: pre-wrap; overflow-wrap: anywhere; }
 #qa-chat .qa-answer { overflow-wrap: anywhere; }
+/* The clear-chat bin floats at the top right: messages keep out of its column, so a scrolled message's copy icon
+   never lies under it (a click meant to copy would clear the chat) */
+#qa-chat .message-wrap { padding-right: 30px; }
 mark.qa-short { background: #fde68a; color: inherit; font-weight: 600; padding: 0 .1em; border-radius: 3px; }
 .qa-read-as { font-size: .85em; color: var(--body-text-color-subdued); font-style: italic; }
 a.qa-chip { display: inline-block; min-width: 1.35em; padding: 0 .42em; margin: 0 .12em; border-radius: 999px;
@@ -32,7 +35,10 @@ a.qa-chip:hover { background: #2563eb; color: white !important; }
 .qa-meta { font-size: .78em; color: var(--body-text-color-subdued); margin-top: .35em !important; }
 .qa-note { font-size: .88em; border-left: 3px solid #d97706; padding-left: .6em; }
 .qa-refused .qa-refusal-title { font-weight: 700; color: #b45309; }
-.qa-input-error .qa-refusal-title { font-weight: 700; color: #b91c1c; }
+.qa-input-error .qa-refusal-title, .qa-failed .qa-refusal-title { font-weight: 700; color: #b91c1c; }
+/* A question that was not asked, or failed, has no answer to vote on (a vote there would be dropped) */
+#qa-chat .message-row:has(.qa-input-error, .qa-failed) + .message-buttons :is(button[aria-label="Like"],
+  button[aria-label="Dislike"]) { display: none; }
 .qa-hint { font-size: .9em; color: var(--body-text-color-subdued); }
 .qa-cursor { animation: qa-blink 1s steps(2) infinite; opacity: .6; }
 @keyframes qa-blink { 50% { opacity: 0; } }
@@ -203,6 +209,11 @@ a.qa-chip:hover { background: #2563eb; color: white !important; }
   border: 1px solid var(--border-color-primary); overflow: hidden; }
 .qa-progress-bar i { display: block; height: 100%; background: #2563eb; transition: width .2s; }
 .qa-metrics.qa-empty p { color: var(--body-text-color-subdued); font-size: .9rem; }
+/* the chart drawn for the width it has (about 360 px below 1200 px of screen, its column's width on a laptop or a
+   phone): the wide one scaled down to that had labels 5 to 9 pixels high */
+.qa-kinds .qa-narrow { display: none; }
+.qa-kinds .qa-narrow svg { max-width: 420px; }
+@media (max-width: 1200px) { .qa-kinds .qa-wide { display: none; } .qa-kinds .qa-narrow { display: block; } }
 .qa-kinds svg text { font-size: 12px; fill: var(--body-text-color); }
 .qa-kinds svg text.cap { fill: var(--body-text-color-subdued); font-size: 11px; }
 .qa-kinds .bar-pass { fill: #16a34a; }
@@ -283,6 +294,27 @@ if (!window.__qaChips) {
     event.stopPropagation();
     if (window.__qaOpen) window.__qaOpen({turn: Number(m[1]), n: Number(m[2])});
   }, true);
+}
+// A chat message's copy button copies the message's HTML (the chat shows HTML); what lands on the clipboard is its
+// text instead: the answer with its [n] markers, and where each source is ("Title — file.txt:27") to check it by.
+if (!window.__qaCopy && navigator.clipboard && navigator.clipboard.writeText) {
+  window.__qaCopy = true;
+  const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+  const plain = (text) => {
+    const doc = new DOMParser().parseFromString(String(text), 'text/html');  // parsed, never run
+    if (!doc.querySelector('.qa-answer, .qa-q')) return text;  // not a chat message: as given
+    const sources = [];
+    doc.querySelectorAll('a.qa-chip').forEach((chip) => {
+      const n = chip.textContent.trim();
+      if (!sources.some((s) => s.n === n)) sources.push({n, where: chip.getAttribute('title') || ''});
+      chip.replaceWith(` [${n}]`);
+    });
+    doc.querySelectorAll('.qa-meta').forEach((el) => el.remove());
+    const blocks = [...doc.querySelectorAll('p, li, .qa-q')].map((el) => el.textContent.replace(/\\s+/g, ' ').trim());
+    const body = (blocks.length ? blocks : [doc.body.textContent.trim()]).filter(Boolean).join('\\n\\n');
+    return sources.length ? `${body}\\n\\nSources:\\n${sources.map((s) => `[${s.n}] ${s.where}`).join('\\n')}` : body;
+  };
+  navigator.clipboard.writeText = (text) => write(plain(text));
 }
 // The question box takes the focus on a computer (never on a touch screen, where that would open the keyboard) and
 // without scrolling, so a fresh load shows the title and the tabs at every width.

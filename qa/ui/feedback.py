@@ -38,8 +38,9 @@ def normalise_vote(vote: object) -> str:
     raise ValueError(f"unknown vote {vote!r}: use 'up' or 'down'")
 
 
-def record(store_dir: Path, answer: dict, vote: object) -> dict:
-    """Append one vote on an answer (the contract's answer object) to feedback.jsonl; returns the line written."""
+def record(store_dir: Path, answer: dict, vote: object, history: list[str] | None = None) -> dict:
+    """Append one vote on an answer (the contract's answer object) to feedback.jsonl; returns the line written.
+    `history`: the questions asked before it in the chat, which a follow-up ("When did he resign?") needs."""
     row = {
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "question": str(answer.get("question", "")),
@@ -52,7 +53,7 @@ def record(store_dir: Path, answer: dict, vote: object) -> dict:
             if isinstance(c, dict)
         ],
         "vote": normalise_vote(vote),
-    }
+    } | ({"history": [str(q) for q in history]} if history else {})
     path = feedback_path(store_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     with _lock, open(path, "a", encoding="utf-8") as fh:
@@ -98,16 +99,17 @@ def must_groups(question: str, quotes: list[str], limit: int = 2) -> list[list[s
 def to_question_set(rows: list[dict]) -> tuple[list[dict], int]:
     """(question-set rows, number of feedback entries left out)."""
     last: dict[str, dict] = {}
-    for row in rows:
-        last[" ".join(row["question"].split()).lower()] = row
+    for row in rows:  # a follow-up asked in two chats is two questions ("When did he resign?")
+        last[" ".join(" ".join([*row.get("history", []), row["question"]]).split()).lower()] = row
     out, left_out = [], 0
     for row in last.values():
         if row.get("vote") != "up":
             left_out += 1
             continue
         number = len(out) + 1
+        asked = {"question": row["question"]} | ({"history": row["history"]} if row.get("history") else {})
         if row.get("refused"):
-            out.append({"id": f"fb{number:03d}", "question": row["question"], "kind": "unanswerable",
+            out.append({"id": f"fb{number:03d}", **asked, "kind": "unanswerable",
                         "answerable": False, "must": [], "sources": []})
             continue
         citations = [c for c in row.get("citations") or [] if c.get("doc") and c.get("start_line")]
@@ -120,7 +122,7 @@ def to_question_set(rows: list[dict]) -> tuple[list[dict], int]:
             for line in range(int(c["start_line"]), int(c.get("end_line") or c["start_line"]) + 1):
                 if {"doc": c["doc"], "line": line} not in sources:
                     sources.append({"doc": c["doc"], "line": line})
-        out.append({"id": f"fb{number:03d}", "question": row["question"], "kind": "feedback", "answerable": True,
+        out.append({"id": f"fb{number:03d}", **asked, "kind": "feedback", "answerable": True,
                     "must": must, "sources": sources, "answer": row.get("answer", "")})
     for i, item in enumerate(out, start=1):
         item["id"] = f"fb{i:03d}"

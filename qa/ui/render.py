@@ -157,7 +157,7 @@ def partial_message_html(text: str, provisional: bool = False) -> str:
 
 
 def error_message_html(message: str) -> str:
-    return ('<div class="qa-answer qa-refused"><p class="qa-refusal-title">Something went wrong</p>'
+    return ('<div class="qa-answer qa-failed"><p class="qa-refusal-title">Something went wrong</p>'
             f"<p>{esc(message)}</p></div>")
 
 
@@ -534,12 +534,15 @@ def metrics_placeholder_html() -> str:
             "question and a row per question below.</p></div>")
 
 
-def kind_bars_svg(rows: Sequence[tuple[str, int, int]], width: int = 560) -> str:
-    """Passed and failed questions per kind, as horizontal stacked bars. `rows`: (kind, passed, failed)."""
+def kind_bars_svg(rows: Sequence[tuple[str, int, int]], width: int = 560, narrow: int = 340) -> str:
+    """Passed and failed questions per kind, as horizontal stacked bars. `rows`: (kind, passed, failed). Drawn twice,
+    `width` and `narrow` wide, the page's CSS showing the one that fits: scaled down to a phone's width, the wide
+    one's labels were 5 to 7 pixels high."""
     if not rows:
         return ""
     return (f'<div class="qa-kinds"><div class="qa-ev-head">By kind</div>'
-            f'{pass_fail_bars_svg(rows, width, "Pass and fail by kind")}</div>')
+            f'<div class="qa-wide">{pass_fail_bars_svg(rows, width, "Pass and fail by kind")}</div>'
+            f'<div class="qa-narrow">{pass_fail_bars_svg(rows, narrow, "Pass and fail by kind")}</div></div>')
 
 
 def status_html(ok: bool, message: str, detail: str = "") -> str:

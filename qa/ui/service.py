@@ -242,8 +242,8 @@ class Service:
         return ChangeResult(True, f"Removed {doc}.", doc, summary)
 
     # Feedback -----------------------------------------------------------------------------------------------------
-    def vote(self, answer: dict, vote: object) -> dict:
-        return feedback.record(self.settings.store_dir, answer, vote)
+    def vote(self, answer: dict, vote: object, history: list[str] | None = None) -> dict:
+        return feedback.record(self.settings.store_dir, answer, vote, history)
 
     def export_feedback(self) -> tuple[Path, int, int]:
         folder = Path(tempfile.mkdtemp(prefix="qa-feedback-"))

@@ -124,7 +124,8 @@ class AskTab(Tab):
         answer with its chips, its sources, and the article of its first citation."""
         text = (message or "").strip()
         turns_now = list(turns_now or [])
-        if not text:
+        if not text:  # nothing to ask: the box says so rather than a turn of the chat
+            gr.Warning("Type a question first: the question box is empty.", duration=4)
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         turn = len(turns_now)
@@ -233,5 +234,6 @@ class AskTab(Tab):
             vote = "down"
         else:  # a vote taken back
             return
-        self.service.vote(turns_now[turn]["answer"], vote)
+        history = [t["question"] for t in turns_now[:turn] if t.get("answer")]  # as `respond` asked it
+        self.service.vote(turns_now[turn]["answer"], vote, history)
         gr.Info("Thanks, your feedback was saved.", duration=3)
