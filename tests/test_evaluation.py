@@ -302,6 +302,7 @@ def test_a_follow_up_is_asked_after_the_questions_before_it(bundled_engine):
     follow_up = Question(id="f1", history=("Who was Azerbaijan's foreign minister in 2022?",), **asked)
     run = answer_all("ours", bundled_engine, [follow_up, Question(id="f2", **asked)])
     assert run.answers[0]["read_as"] == "When did Jeyhun Bayramov visit Tehran?"
+    assert run.answers[0]["history"] == list(follow_up.history) and "history" not in run.answers[1]
     assert run.scores[0].groups_matched == 1, run.answers[0]["answer"]
     assert "read_as" not in run.answers[1]  # the same words without the chat before them
 

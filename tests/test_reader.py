@@ -517,6 +517,41 @@ def test_it_after_which_company_is_the_company_the_answer_named():
     assert follow_up.rewrite("Who chaired it?", [previous], answer) == f"Who chaired it? ({previous})"
 
 
+def test_they_after_a_question_that_named_two_is_the_two():
+    previous = "When did Zarif meet Aliyev in Baku?"
+    answer, _ = _previous("Monday", "", previous)
+    assert follow_up.rewrite("What did they talk about?", [previous], answer) == "What did Zarif and Aliyev talk about?"
+    previous = "When did Zarif visit Baku?"  # one named, and a place: "they" is not read as anyone
+    answer, _ = _previous("Monday", "", previous)
+    assert follow_up.rewrite("What did they talk about?", [previous], answer) == \
+        f"What did they talk about? ({previous})"
+
+
+def test_a_fragment_takes_the_place_of_what_it_stands_for_in_the_question_before():
+    """"And in 2022?" asks the question before again for 2022; "What about Azerbaijan?" for Azerbaijan; "And
+    Mahindra's?" for Mahindra's; "And in Northern Ireland?" for the places after "in"."""
+    history = ["Who was Iran's foreign minister in 2021?", "And in 2022?", "What about Azerbaijan?"]
+    answer, _ = _previous(None, "", history[0])
+    assert follow_up.rewrite(history[1], history[:1], answer) == "Who was Iran's foreign minister in 2022?"
+    answer, _ = _previous(None, "", "Who was Iran's foreign minister in 2022?")
+    assert follow_up.rewrite(history[2], history[:2], answer) == "Who was Azerbaijan's foreign minister in 2022?"
+    previous = "By how much did Maruti's net profit rise in 2004?"
+    answer, _ = _previous("52%", "", previous)
+    assert follow_up.rewrite("And Mahindra's?", [previous], answer) == \
+        "By how much did Mahindra's net profit rise in 2004?"
+    previous = "By what time did voters in England, Scotland and Wales have to register?"
+    answer, _ = _previous(None, "", previous)
+    assert follow_up.rewrite("And in Northern Ireland?", [previous], answer) == \
+        "By what time did voters in Northern Ireland have to register?"
+    previous = "What did Mohsen Rezaei say about the truce?"
+    answer, _ = _previous(None, "", previous)
+    assert follow_up.rewrite("And Araqchi?", [previous], answer) == "What did Araqchi say about the truce?"
+    # nothing it could stand for alone: read with the question before
+    previous = "How much does Nintendo's DS cost in Japan?"
+    answer, _ = _previous(None, "", previous)
+    assert follow_up.rewrite("What about Sony?", [previous], answer) == f"What about Sony? ({previous})"
+
+
 def test_a_question_that_names_nothing_or_is_a_fragment_leans_on_the_one_before():
     """"How long did the talks last?" names no talks; "And in Northern Ireland?" names a place but asks nothing of
     its own: both are read with the question before. "In which city ...?" is a question of its own."""
@@ -524,7 +559,7 @@ def test_a_question_that_names_nothing_or_is_a_fragment_leans_on_the_one_before(
     answer, _ = _previous(None, "", previous)
     assert follow_up.rewrite("How long did the talks last?", [previous], answer) == \
         f"How long did the talks last? ({previous})"
-    previous = "By what time did voters in England have to register?"
+    previous = "By what time did voters have to register?"
     answer, _ = _previous("midnight", "", previous)
     assert follow_up.rewrite("And in Northern Ireland?", [previous], answer) == f"In Northern Ireland? ({previous})"
     assert follow_up.rewrite("In which city was the Northern Ireland deadline set?", [previous], answer) == \
@@ -538,7 +573,7 @@ def test_a_short_elliptical_question_is_retrieved_with_the_previous_one():
     assert follow_up.rewrite("Which country stayed away?", [], answer) == "Which country stayed away?"
     answer, _ = _previous(None, "", "What did Ebrahim Raisi say about Israel?")
     assert follow_up.rewrite("And about the Caucasus?", ["What did he say about Israel?"], answer) == \
-        "About the Caucasus? (What did Ebrahim Raisi say about Israel?)"
+        "What did Ebrahim Raisi say about the Caucasus?"
     # "it" is what was asked about before, whatever place the question names; "and" before a short one leans too;
     # a short question that names its own subject does not
     answer, _ = _previous(None, "", "Which company makes the PSP?")

@@ -62,9 +62,13 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
         # The name stands in the question's words; the previous question's would only dilute them ("When will
         # Gordon Brown deliver it?" finds its date alone, not with "what did he say about the budget").
         return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
-    if (thing_pronoun := _THING_PRONOUN.search(own)) and (thing := _thing(*previous())):
-        # "How much did *it* pay?" after "Which company bought ...?": the company the answer named
+    if (thing_pronoun := _THING_PRONOUN.search(own)) and (
+            thing := _thing(*previous()) or (_PLURAL.match(thing_pronoun.group(0)) and _together(previous()[2]))):
+        # "How much did *it* pay?" after "Which company bought ...?": the company the answer named; "What did *they*
+        # talk about?" after "When did Zarif meet Aliyev?": the two
         return own[:thing_pronoun.start()] + _replace(thing_pronoun.group(0), thing) + own[thing_pronoun.end():]
+    if (_ELLIPSIS.match(own) or not _ASKS.match(own)) and (whole := _substituted(own, own_question(previous()[2]))):
+        return whole
     if not _leans(own, part) or len(own.split()) > 14:
         return own
     # The previous question as it was read and the one it leaned on, if any: "Who announced it? (Were they released?
@@ -75,6 +79,48 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
 
 _QUESTIONS = re.compile(r"[^?]+\?|[^?]+$")
 _WITH_CONTEXT = re.compile(r"^(.*?\?)\s+\(.*\)$", re.S)
+
+
+def _substituted(fragment: str, before: str) -> str | None:
+    """The question before with the fragment's words in place of the ones they stand for: a year for its year ("And
+    in 2022?" after "Who was Iran's foreign minister in 2021?"), a place after the same preposition ("And in Northern
+    Ireland?" for "in England, Scotland and Wales"), an owner for its owner ("And Mahindra's?" for "Maruti's"), a
+    country for its country and a name for its only name ("What about Azerbaijan?", "And Araqchi?"). None when the
+    fragment says something else, or the question before has no one thing it could stand for."""
+    said = _WHAT_ABOUT.sub("", fragment).strip(" ?!.")
+    said = said[:1].lower() + said[1:] if _LEADING_WORD.match(said) else said  # "In 2022" -> "in 2022"
+    if not said or len(said.split()) > 5 or _ASKS.match(said):
+        return None
+    if year := _YEAR.fullmatch(_AFTER_PREPOSITION.sub("", said)):
+        return _YEAR.sub(year.group(0), before) if len(_YEAR.findall(before)) == 1 else None
+    if found := _AFTER_PREPOSITION.match(said):
+        preposition, place = found.group(1), said[found.end():]
+        spots = list(re.finditer(rf"\b(?i:{re.escape(preposition)})\s+(?:the\s+)?{_NAME_LIST}", before))
+        if len(spots) != 1 or not re.fullmatch(_NAME_LIST, _THE.sub("", place)):
+            return None
+        return f"{before[:spots[0].start()]}{preposition} {place}{before[spots[0].end():]}"
+    name = _THE.sub("", said)
+    if not re.fullmatch(rf"{_NAME_LIST}(?:['’]s)?", name):
+        return None
+    if _POSSESSIVE_END.search(name):
+        owners = list(re.finditer(rf"{_NAME_LIST}['’]s\b", before))
+        return f"{before[:owners[0].start()]}{said}{before[owners[0].end():]}" if len(owners) == 1 else None
+    country = name.lower() in _COUNTRY_WORDS
+    runs = [m for m in re.finditer(_NAME_LIST, before) if m.start() > 0 and m.group(0).lower() not in CALENDAR_WORDS
+            and (m.group(0).lower() in _COUNTRY_WORDS) == country]
+    if len(runs) != 1:
+        return None
+    return f"{before[:runs[0].start()]}{said}{before[runs[0].end():]}"
+
+
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+# Names as a question lists them: "Northern Ireland", "England, Scotland and Wales"; not an owner's "'s"
+_NAME_LIST = r"[A-Z][\w-]*(?:(?:,\s*|\s+and\s+|\s+)[A-Z][\w-]*)*"
+_AFTER_PREPOSITION = re.compile(rf"^({PREPOSITIONS})\s+", re.I)
+_LEADING_WORD = re.compile(rf"^(?:{PREPOSITIONS}|the)\b", re.I)
+_THE = re.compile(r"^the\s+")
+_WHAT_ABOUT = re.compile(r"^(?:what|how) about\s+", re.I)
+_POSSESSIVE_END = re.compile(r"['’]s$")
 
 
 def _leans(question: str, part: bool) -> bool:
@@ -157,6 +203,22 @@ def _thing(short: str | None, quote: str, previous_question: str) -> str | None:
     return None
 
 
+def _together(previous_question: str) -> str | None:
+    """Who "they" are when the question before named two or three (not months, nor places: "in Baku", "visit
+    Baku"): "Zarif and Aliyev" for "When did Zarif meet Aliyev in Baku?", "Iran and Azerbaijan" for "What did Iran
+    and Azerbaijan sign?"."""
+    asked_before = own_question(previous_question)
+    kept = [name for name in (" ".join(run) for run in name_runs(asked_before))
+            if _POSSESSIVE.sub("", name).lower() not in CALENDAR_WORDS
+            and not re.search(rf"\b{_TO_A_PLACE}\s+(?:the\s+)?{re.escape(name)}\b", asked_before, re.I)]
+    if len(kept) not in (2, 3):
+        return None
+    return f"{', '.join(kept[:-1])} and {kept[-1]}"
+
+
+_PLURAL = re.compile(r"they|them|their", re.I)
+
+
 def _in_full(surname: str, quote: str) -> str:
     return next((_without_role(m.group(0)) for m in _FULL_NAME.finditer(quote) if m.group(0).split()[-1] == surname),
                 surname)
@@ -187,6 +249,7 @@ _COUNTRY_WORDS = frozenset(DEMONYMS) | frozenset(DEMONYMS.values())
 _CAPITALISED = re.compile(r"^[A-Z][a-z'’]+(?:-[A-Z]?[a-z'’]+)*$")
 # "in *Baku*": a place, not a person ("to" and "on" are not only before places: "what happened to Glazer?")
 _PLACE_BEFORE = r"(?:in|at|from|into|near|across|outside|inside|around)"
+_TO_A_PLACE = rf"(?:{_PLACE_BEFORE}|visit(?:s|ed|ing)?)"  # "visit *Baku*": a place, not someone "they" are
 
 
 def _first_full_name(text: str) -> str | None:

@@ -306,7 +306,7 @@ def answer_all(name: str, asker: Any, questions: list[Question], mode: str | Non
             data = {"question": q.question, "answer": "", "refused": False, "citations": [], "passages": [],
                     "mode": mode or "", "timings_ms": {}, "error": f"{type(err).__name__}: {err}"}
         data.pop("id", None)
-        answers.append({"id": q.id, **data})
+        answers.append({"id": q.id, **({"history": list(q.history)} if q.history else {}), **data})
         scores.append(score_answer(q, data))
     return Run(name, answers, scores, setup_s)
 

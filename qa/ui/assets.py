@@ -168,6 +168,9 @@ a.qa-chip:hover { background: #2563eb; color: white !important; }
 .qa-event-quote mark { background: rgba(250, 204, 21, .55); color: inherit; border-radius: 2px; }
 .qa-event .qa-card-meta { margin: 2px 0 0 0; }
 .qa-event .qa-card-meta > span { white-space: normal; }
+/* a file name and line kept whole: on its own line when the title leaves no room, never broken mid-name */
+.qa-event .qa-ref { display: inline-block; white-space: nowrap; max-width: 100%; overflow: hidden;
+  text-overflow: ellipsis; vertical-align: bottom; }
 
 .qa-status { font-size: .9rem; padding: 8px 10px; border-radius: 8px; }
 .qa-status.ok { background: rgba(22, 163, 74, .1); }
@@ -209,11 +212,11 @@ a.qa-chip:hover { background: #2563eb; color: white !important; }
   border: 1px solid var(--border-color-primary); overflow: hidden; }
 .qa-progress-bar i { display: block; height: 100%; background: #2563eb; transition: width .2s; }
 .qa-metrics.qa-empty p { color: var(--body-text-color-subdued); font-size: .9rem; }
-/* the chart drawn for the width it has (about 360 px below 1200 px of screen, its column's width on a laptop or a
+/* a chart drawn for the width it has (about 360 px below 1200 px of screen, its column's width on a laptop or a
    phone): the wide one scaled down to that had labels 5 to 9 pixels high */
-.qa-kinds .qa-narrow { display: none; }
-.qa-kinds .qa-narrow svg { max-width: 420px; }
-@media (max-width: 1200px) { .qa-kinds .qa-wide { display: none; } .qa-kinds .qa-narrow { display: block; } }
+.qa-narrow { display: none; }
+.qa-narrow svg { max-width: 420px; }
+@media (max-width: 1200px) { .qa-wide { display: none; } .qa-narrow { display: block; } }
 .qa-kinds svg text { font-size: 12px; fill: var(--body-text-color); }
 .qa-kinds svg text.cap { fill: var(--body-text-color-subdued); font-size: 11px; }
 .qa-kinds .bar-pass { fill: #16a34a; }
@@ -309,10 +312,10 @@ if (!window.__qaCopy && navigator.clipboard && navigator.clipboard.writeText) {
       if (!sources.some((s) => s.n === n)) sources.push({n, where: chip.getAttribute('title') || ''});
       chip.replaceWith(` [${n}]`);
     });
-    doc.querySelectorAll('.qa-meta').forEach((el) => el.remove());
+    doc.querySelectorAll('.qa-meta, .qa-hint').forEach((el) => el.remove());  // the chat's own lines
     const blocks = [...doc.querySelectorAll('p, li, .qa-q')].map((el) => el.textContent.replace(/\\s+/g, ' ').trim());
     const body = (blocks.length ? blocks : [doc.body.textContent.trim()]).filter(Boolean).join('\\n\\n');
-    return sources.length ? `${body}\\n\\nSources:\\n${sources.map((s) => `[${s.n}] ${s.where}`).join('\\n')}` : body;
+    return (sources.length ? `${body}\\n\\nSources:\\n${sources.map((s) => `[${s.n}] ${s.where}`).join('\\n')}` : body).trim();
   };
   navigator.clipboard.writeText = (text) => write(plain(text));
 }

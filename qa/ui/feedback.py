@@ -46,6 +46,7 @@ def record(store_dir: Path, answer: dict, vote: object, history: list[str] | Non
         "question": str(answer.get("question", "")),
         "answer": str(answer.get("answer", "")),
         "refused": bool(answer.get("refused")),
+        "short_answer": str(answer.get("short_answer") or ""),
         "mode": str(answer.get("mode", "")),
         "citations": [
             {k: c.get(k) for k in ("n", "doc", "start_line", "end_line", "quote")}
@@ -113,7 +114,9 @@ def to_question_set(rows: list[dict]) -> tuple[list[dict], int]:
                         "answerable": False, "must": [], "sources": []})
             continue
         citations = [c for c in row.get("citations") or [] if c.get("doc") and c.get("start_line")]
-        must = must_groups(row["question"], [c.get("quote") or "" for c in citations])
+        # The span the answer led with is what it must say ("Qalibaf"); else numbers and names of its quotes
+        must = [[row["short_answer"]]] if row.get("short_answer") else must_groups(
+            row["question"], [c.get("quote") or "" for c in citations])
         if not citations or not must:
             left_out += 1
             continue

@@ -417,7 +417,7 @@ def timeline_svg(entries: Sequence[tuple[str, str, date | None, str | None]], wi
         points = [(published, color[outlet_label(outlet)],
                    f"{title} — {outlet_label(outlet)}, {fmt_date(published)} ({doc})")
                   for doc, title, published, outlet in dated]
-        parts.append(dated_dots_svg(points, width, "Articles by publication date"))
+        parts.append(_for_width(lambda w: dated_dots_svg(points, w, "Articles by publication date"), width))
         parts.append('<div class="qa-legend">' + "".join(
             f'<span><i style="background:{color[o]}"></i>{esc(o)}</span>' for o in outlets) + "</div>")
     else:
@@ -534,15 +534,19 @@ def metrics_placeholder_html() -> str:
             "question and a row per question below.</p></div>")
 
 
-def kind_bars_svg(rows: Sequence[tuple[str, int, int]], width: int = 560, narrow: int = 340) -> str:
-    """Passed and failed questions per kind, as horizontal stacked bars. `rows`: (kind, passed, failed). Drawn twice,
-    `width` and `narrow` wide, the page's CSS showing the one that fits: scaled down to a phone's width, the wide
-    one's labels were 5 to 7 pixels high."""
+def kind_bars_svg(rows: Sequence[tuple[str, int, int]], width: int = 560) -> str:
+    """Passed and failed questions per kind, as horizontal stacked bars. `rows`: (kind, passed, failed)."""
     if not rows:
         return ""
     return (f'<div class="qa-kinds"><div class="qa-ev-head">By kind</div>'
-            f'<div class="qa-wide">{pass_fail_bars_svg(rows, width, "Pass and fail by kind")}</div>'
-            f'<div class="qa-narrow">{pass_fail_bars_svg(rows, narrow, "Pass and fail by kind")}</div></div>')
+            f'{_for_width(lambda w: pass_fail_bars_svg(rows, w, "Pass and fail by kind"), width)}</div>')
+
+
+def _for_width(draw: Callable[[int], str], wide: int, narrow: int = 340) -> str:
+    """A chart drawn `wide` and `narrow` units wide, the page's CSS showing the one that fits its column: the wide
+    one scaled down to a phone's width had labels 5 to 7 pixels high."""
+    return f'<div class="qa-wide">{draw(wide)}</div><div class="qa-narrow">{draw(narrow)}</div>'
+
 
 
 def status_html(ok: bool, message: str, detail: str = "") -> str:

@@ -291,6 +291,7 @@ class Service:
                 "facts": f"{score.groups_matched}/{score.groups}" if q.answerable else "",
                 "cited_gold": score.citation_hit if q.answerable else None,
                 "rank": score.rank, "ms": round(score.latency_ms, 1), "answer": data.get("answer", ""),
+                "read_as": data.get("read_as"),
                 "error": score.error,
             })
         if progress:

@@ -32,7 +32,9 @@ def shown_kind(row: dict) -> str:
 
 
 def question_rows(rows: list[dict]) -> list[list]:
-    return [["pass" if r["pass"] else "FAIL", r["id"], shown_kind(r), r["question"], r["facts"] or "—",
+    """A follow-up's question as the set gives it ("Who chaired it?") and as it was read."""
+    return [["pass" if r["pass"] else "FAIL", r["id"], shown_kind(r),
+             f"{r['question']} (read as: {r['read_as']})" if r.get("read_as") else r["question"], r["facts"] or "—",
              "—" if r["cited_gold"] is None else ("yes" if r["cited_gold"] else "no"), r["rank"] or "—", r["ms"]]
             for r in rows]
 
