@@ -517,6 +517,15 @@ def test_it_after_which_company_is_the_company_the_answer_named():
     assert follow_up.rewrite("Who chaired it?", [previous], answer) == f"Who chaired it? ({previous})"
 
 
+def test_a_pronoun_of_the_other_sex_is_not_the_one_the_question_before_called_she():
+    history = ["What did Sahiba Gafarova say?", "Who did she invite to Baku?"]
+    read = "Who did Sahiba Gafarova invite to Baku?"
+    answer, _ = _previous(None, "She also invited Iranian Parliament Speaker Mohammad Baqer Qalibaf to travel to Baku.",
+                          read)
+    assert follow_up.rewrite("What is his job?", history, answer) == "What is Mohammad Baqer Qalibaf's job?"
+    assert follow_up.rewrite("What did she say next?", history, answer) == "What did Sahiba Gafarova say next?"
+
+
 def test_they_after_a_question_that_named_two_is_the_two():
     previous = "When did Zarif meet Aliyev in Baku?"
     answer, _ = _previous("Monday", "", previous)

@@ -59,6 +59,8 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
     own = own[:1].upper() + own[1:] if own != question else question
     pronoun = _PERSON_PRONOUN.search(own)
     if pronoun and not _named_before(own, pronoun.start()) and (person := _person(*previous())):
+        if _said_otherwise(pronoun.group(0), history[-1], previous()[2], person):
+            person = _someone_else(*previous()[:2], person) or person
         # The name stands in the question's words; the previous question's would only dilute them ("When will
         # Gordon Brown deliver it?" finds its date alone, not with "what did he say about the budget").
         return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
@@ -189,6 +191,22 @@ def _person(short: str | None, quote: str, previous_question: str) -> str | None
     return _in_full(given[0], quote) if len(given) == 1 else _first_full_name(quote)
 
 
+def _said_otherwise(pronoun: str, typed: str, read: str, person: str) -> bool:
+    """Whether the question before called `person` by a pronoun of the other sex: "his" after "Who did *she* invite
+    to Baku?", read as "Who did Sahiba Gafarova invite to Baku?", is not Gafarova."""
+    male = pronoun.lower() in ("he", "him", "his")
+    other = re.search(r"\b(she|her|hers)\b" if male else r"\b(he|him|his)\b", typed, re.I)
+    return bool(other) and person in read and person not in typed
+
+
+def _someone_else(short: str | None, quote: str, person: str) -> str | None:
+    """The person the previous answer named who is not `person`: its short answer, else a full name its quote gives
+    ("She also invited Iranian Parliament Speaker *Mohammad Baqer Qalibaf* to travel to Baku")."""
+    names_given = [_first_full_name(short or "")] + [
+        _owner(_without_role(m.group(0))) for m in _FULL_NAME.finditer(quote) if not _NOT_A_PERSON.match(m.group(0))]
+    return next((name for name in names_given if name and name.split()[-1] not in person), None)
+
+
 def _named_before(question: str, at: int) -> bool:
     """Whether someone is named in full before `at`: "Who did *Andy Roddick* split from as his coach?" (his is his)."""
     return _first_full_name(question[:at]) is not None
@@ -280,8 +298,8 @@ _SUBJECT = re.compile(r"\b(?i:did|does|do|was|is|were|are|has|have|had|will|woul
 _POSSESSIVE = re.compile(r"['’]s?$")
 
 
-_ROLE_WORD = re.compile(r"^(Minister|President|Secretary|Chancellor|Chairman|Chairwoman|Chief|Executive|Director|"
-                        r"General|Governor|Mayor|Senator|Ambassador|Spokesman|Spokeswoman|Leader|Commissioner|"
+_ROLE_WORD = re.compile(r"^(Minister|President|Secretary|Chancellor|Chairman|Chairwoman|Speaker|Chief|Executive|"
+                        r"Director|General|Governor|Mayor|Senator|Ambassador|Spokesman|Spokeswoman|Leader|Commissioner|"
                         r"Manager|Coach|Captain|King|Queen|Prince|Mr|Mrs|Ms|Dr|Sir)$")
 
 
