@@ -548,7 +548,6 @@ def _for_width(draw: Callable[[int], str], wide: int, narrow: int = 340) -> str:
     return f'<div class="qa-wide">{draw(wide)}</div><div class="qa-narrow">{draw(narrow)}</div>'
 
 
-
 def status_html(ok: bool, message: str, detail: str = "") -> str:
     extra = f'<div class="qa-status-detail">Index: {esc(detail)}</div>' if detail else ""
     return f'<div class="qa-status {"ok" if ok else "bad"}">{esc(message)}{extra}</div>'
