@@ -65,7 +65,8 @@ def rewrite(question: str, history: list[str], previous_answer: Callable[[], tup
         # Gordon Brown deliver it?" finds its date alone, not with "what did he say about the budget").
         return _PERSON_PRONOUN.sub(lambda m: _replace(m.group(0), person), own, count=1)
     if (thing_pronoun := _THING_PRONOUN.search(own)) and (
-            thing := _thing(*previous()) or (_PLURAL.match(thing_pronoun.group(0)) and _together(previous()[2]))):
+            thing := _thing(*previous()) or (thing_pronoun.group(0).lower() in ("they", "them", "their")
+                                             and _together(previous()[2]))):
         # "How much did *it* pay?" after "Which company bought ...?": the company the answer named; "What did *they*
         # talk about?" after "When did Zarif meet Aliyev?": the two
         return own[:thing_pronoun.start()] + _replace(thing_pronoun.group(0), thing) + own[thing_pronoun.end():]
@@ -232,9 +233,6 @@ def _together(previous_question: str) -> str | None:
     if len(kept) not in (2, 3):
         return None
     return f"{', '.join(kept[:-1])} and {kept[-1]}"
-
-
-_PLURAL = re.compile(r"they|them|their", re.I)
 
 
 def _in_full(surname: str, quote: str) -> str:

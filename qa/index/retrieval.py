@@ -274,8 +274,7 @@ class Retriever:
         """The question's rankings of passage ids, before fusion; `only`: search only the articles published in that
         range."""
         tables = self.tables
-        query_vector = self.embedder.embed([as_asked(question)])[0]
-        query_terms, variants = self.expand(question)
+        query_vector, query_terms, variants = self._query(question)
         searched = Searched(query_vector, query_terms, variants, {})
         mask = self._mask(only) if only is not None else None
         if not tables.passages or (mask is not None and not any(mask)):
@@ -304,11 +303,14 @@ class Retriever:
     def read_for(self, retrieved: Retrieved, question: str) -> Retrieved:
         """The same passages, with the terms and the vector of another question to read their sentences by (a
         follow-up is searched for with the question before it, and read by its own words: `follow_up.reading`)."""
-        query_vector = self.embedder.embed([as_asked(question)])[0]
-        query_terms, variants = self.expand(question)
+        query_vector, query_terms, variants = self._query(question)
         return dataclasses.replace(retrieved, query_vector=query_vector, terms=query_terms, variants=variants,
                                    passage_similarity=_similarity(retrieved.passages, retrieved.sentence_vectors,
                                                                   query_vector))
+
+    def _query(self, question: str) -> tuple[np.ndarray, list[str], dict[str, set[str]]]:
+        """What a question is searched for and read by: its vector, its terms and their spelling variants."""
+        return self.embedder.embed([as_asked(question)])[0], *self.expand(question)
 
     # Date filters inside the searches ----------------------------------------------------------------------------
     def _where(self, only: DocFilter) -> dict:

@@ -129,7 +129,7 @@ class AskTab(Tab):
             yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         turn = len(turns_now)
-        history = [t["question"] for t in turns_now if t.get("answer")]  # questions not asked are no context
+        history = asked_before(turns_now)
         shown = chat_messages(turns_now) + [{"role": "user", "content": render.user_message_html(text)}]
 
         def partial(received: str, draft: bool = False) -> tuple:  # the chat with the answer so far; the rest as is
@@ -234,6 +234,11 @@ class AskTab(Tab):
             vote = "down"
         else:  # a vote taken back
             return
-        history = [t["question"] for t in turns_now[:turn] if t.get("answer")]  # as `respond` asked it
-        self.service.vote(turns_now[turn]["answer"], vote, history)
+        self.service.vote(turns_now[turn]["answer"], vote, asked_before(turns_now[:turn]))
         gr.Info("Thanks, your feedback was saved.", duration=3)
+
+
+def asked_before(turns: list[dict]) -> list[str]:
+    """The questions of these turns that were asked, oldest first: a turn's history, as it was answered and as its
+    vote records it (a question that could not be asked is no context)."""
+    return [t["question"] for t in turns if t.get("answer")]
