@@ -12,6 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable
 
+from qa.answer.speakers import REPORTING, asked_speaker
 from qa.index import DEMONYMS, STOPWORDS, one_edit, terms
 from qa.temporal import MONTH_WORDS, MONTHS, WEEKDAYS
 
@@ -126,17 +127,20 @@ def described(question: str) -> Described | None:
     """What a question asks to have described, when that is all it asks: "Sahiba Gafarova" of "Who is Sahiba
     Gafarova?" (her role, what she did: not another person's name), "ECO" of "what's the ECO", "3+3 format" of "What
     is the 3+3 format?", "Gordon Brown" of "Tell me who Gordon Brown is", "Bill Morris" of "Who is Bill Morris, who
-    accused the parties ...?" (what follows the comma only says which one). Not "Who is Iran's president?" nor "Who
+    accused the parties ...?" (what follows the comma only says which one), "Abbas Araqchi" of "What post did Abbas
+    Araqchi hold?" (a role is what "who is X?" is answered with). Not "Who is Iran's president?" nor "Who
     is the Speaker?" (they ask for a person), nor "What is the capital of Armenia?" or "What is the latest news on
     the border?" (they ask about something else)."""
-    found = _DESCRIBE_ASKED.match(question)
-    if not found:
+    if found := _ROLE_ASKED.match(question):
+        words, who = (found.group("r") or found.group("r2")).split(), True
+    elif found := _DESCRIBE_ASKED.match(question):
+        words = (found.group("x") or found.group("y") or found.group("z")).split()
+        who = (found.group("who") or found.group("who2") or "what").lower() == "who"
+    else:
         return None
-    words = (found.group("x") or found.group("y") or found.group("z")).split()
     the = bool(words) and words[0].lower() in ("the", "a", "an")
     words = words[1:] if the else words
     named = [w[:1].isupper() or w[:1].isdigit() for w in words]
-    who = (found.group("who") or found.group("who2") or "what").lower() == "who"
     if (not words or len(words) > 5 or (who and (the or not all(named))) or (not any(named) and (the or len(words) > 2))
             or len(words) == 1 and words[0].lower() in STOPWORDS):  # "What Is It?"
         return None
@@ -147,6 +151,7 @@ def described(question: str) -> Described | None:
     return Described(" ".join(words), who)
 
 
+_ROLE_WORD = r"(?:post|position|job|role|title|office)"  # what a person holds: "What post does X hold?"
 _NAME_PARTICLES = ("of", "and", "the", "for", "to")  # inside a name: "Bank of England", "Passport to Paradise"
 # "Who is X?", "what's the X", "Tell me who X is", "Who is X, quoted on ...?", "What does X do?"
 _DESCRIBE_ASKED = re.compile(r"^\W*(?:(?:tell me|explain)\s+)?(?P<who>who|what)(?:['’]s|\s+(?:is|are|was|were))\s+"
@@ -154,6 +159,12 @@ _DESCRIBE_ASKED = re.compile(r"^\W*(?:(?:tell me|explain)\s+)?(?P<who>who|what)(
                              r"^\W*(?:tell me|explain)\s+(?P<who2>who|what)\s+(?P<y>[^?,;:]+?)\s+(?:is|are|was|were)\s*"
                              r"[.?]?\s*$|"
                              r"^\W*what\s+(?:does|do|did)\s+(?P<z>[^?,;:]+?)\s+do\s*\??\s*$", re.I)
+# Someone's role, asked as "who is X?" asks: "What post does X hold?", "What was X's job?" (whatever time follows: "...
+# when he spoke in Qom?")
+_ROLE_ASKED = re.compile(rf"^\W*(?:what|which)\s+(?:\w+\s+)?{_ROLE_WORD}\s+(?:does|did|do|has|had|have)\s+"
+                         r"(?P<r>[^?,;:]+?)\s+(?:hold|held|have|occupy|occupied)\b[^?]*\??\s*$|"
+                         rf"^\W*what(?:['’]s|\s+(?:is|was))\s+(?P<r2>[^?,;:]+?)['’]s?\s+(?:\w+\s+)?{_ROLE_WORD}\s*"
+                         r"\??\s*$", re.I)
 
 
 # "When" followed by a subject, not by a verb ("when did", "when is"), opens a clause rather than asking.
@@ -365,8 +376,10 @@ _ROLE = re.compile(rf"\b(?:{'|'.join(_ROLES)})\s+(?=[A-Z])")
 _ROLE_TERMS = frozenset(terms(" ".join(_ROLES)))  # a question's focus that asks for a person: "which *judge* ...?"
 # `describes`: a description after the name (an apposition or a relative clause: "Ofcom, the regulator", "Glazer,
 # who owns"; a bracket; "is a ..."), a name spelled out before its short form, a role before the name
-_DESCRIBED_AFTER = re.compile(r"\s*(?:,\s+(?:a|an|the|who|which|whose|one|its|his|her|their|chief|head|former)\b|"
-                              r"\((?:a|an|the|[a-z]{3,})\b|(?:is|was|are|were)\s+(?:a|an|the|one)\b)", re.I)
+# (", who said ..." tells what someone said, not who they are)
+_DESCRIBED_AFTER = re.compile(rf"\s*(?:,\s+(?:a|an|the|who(?!\s+(?:also\s+)?{REPORTING})|which|whose|one|its|his|her|"
+                              r"their|chief|head|former)\b|\((?:a|an|the|[a-z]{3,})\b|(?:is|was|are|were)\s+(?:a|an|the|"
+                              r"one)\b)", re.I)
 # a name spelled out, or a description, before an acronym in brackets: "Economic Cooperation Organization (ECO)",
 # "the Dutch football federation (KNVB)"
 _SPELLED_OUT = re.compile(r"\b[\w'’-]{3,}\s+\(\s*$")
@@ -523,6 +536,7 @@ class Asked:
     several: bool = False  # it asks for more than one: "which *countries*", "which *two* bands"
     how_many: int | None = None  # how many, when it says: "which *two* counties" -> 2
     described: Described | None = None  # what "Who is X?" or "What is X?" asks to have described
+    speaker: str | None = None  # whose words it asks for: "Raisi" of "What did Raisi say to Bayramov?"
 
 
 # The verbs between "how much" and the verb it asks about: "how much *did* he pay", "how much *is* it costing"
@@ -606,7 +620,8 @@ def asked(question: str) -> Asked:
     count = _A_FEW.search(question)
     how_many = _COUNTS[count.group("n").lower()] if count else None
     several = bool(head and _PLURAL.search(head)) or how_many is not None
-    return Asked(kind, tuple(terms(head)) if head else (), unit, several, how_many, None if kind else about)
+    return Asked(kind, tuple(terms(head)) if head else (), unit, several, how_many, None if kind else about,
+                 asked_speaker(question))
 
 
 _NUMBER_HEAD = re.compile(r"^(?:number|percentage|proportion|fraction|amount|size|value|price|population|cost|total|"

@@ -308,7 +308,7 @@ class Engine:
         if (reading := follow_up.reading(named)) != named:  # a follow-up read with the question before it
             named, retrieved = reading, self.retriever.read_for(retrieved, reading)
         found = extractive.candidates(named, asked_for, retrieved, retrieved.sentence_vectors, vocabulary,
-                                      self.published, self.retriever.article_terms)
+                                      self.published, self.retriever.article_terms, self.retriever.sentence_before)
         if asked_for.described and not scope and not any(c.describes for c in found):
             found = self._described_deeper(found, named, asked_for, retrieved, top_k, only)
         if scope:
@@ -327,7 +327,7 @@ class Engine:
         deeper = self.retriever.retrieve(named, top_k * time_scope.POOL, only)
         describing = [c for c in extractive.candidates(named, asked_for, deeper, deeper.sentence_vectors,
                                                        self.retriever.tables.vocabulary, self.published,
-                                                       self.retriever.article_terms)
+                                                       self.retriever.article_terms, self.retriever.sentence_before)
                       if c.describes and c.passage_rank >= top_k]
         ids = {c.passage.id for c in describing}
         retrieved.passages += [scored for scored in deeper.passages if scored.passage.id in ids]
@@ -344,7 +344,8 @@ class Engine:
             return []
         beyond = dataclasses.replace(found.retrieved, passages=naming)
         return extractive.candidates(found.named, found.asked, beyond, beyond.sentence_vectors,
-                                     self.retriever.tables.vocabulary, self.published, self.retriever.article_terms)
+                                     self.retriever.tables.vocabulary, self.published, self.retriever.article_terms,
+                                     self.retriever.sentence_before)
 
     def _standalone(self, question: str, history: list[str], mode: str) -> str:
         """The question made to stand on its own: condensed by the LLM in LLM mode, else by `follow_up.rewrite`."""

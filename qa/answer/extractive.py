@@ -18,11 +18,22 @@ from typing import Callable
 import numpy as np
 
 from qa.answer.answer_types import Asked, counts_focus, describes, holds, short_answer
+from qa.answer.speakers import pronoun_subject, speaker
 from qa.index import Retrieved, Vocabulary, name_runs, names, terms
 from qa.temporal import CALENDAR_WORDS, resolve_relative
 from qa.types import Citation, Passage, Sentence
 
 REFUSAL_TEXT = "The articles do not answer this question."
+
+
+@dataclass(frozen=True)
+class Antecedent:
+    """The sentence before one whose subject is a pronoun ("He pointed to ..."), and the name it gives that the
+    question does not have: whom "who ...?" answered by the pronoun's sentence is about."""
+
+    passage: Passage
+    sentence: Sentence
+    name: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,9 @@ class Candidate:
     has_date: bool
     words: int
     describes: bool = False  # it says who or what a "Who is X?" question asks about is (answer_types.describes)
+    speaker: str | None = None  # who says it, when it reports speech and the question asks whose words
+    # (`speakers.speaker`)
+    antecedent: Antecedent | None = None  # for a "who" question, whom its pronoun subject stands for
 
     @property
     def text(self) -> str:
@@ -97,9 +111,11 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 
 def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[str, np.ndarray],
                vocabulary: Vocabulary, published: Callable[[str], date | None],
-               article_terms: Callable[[str], frozenset[str]]) -> list[Candidate]:
+               article_terms: Callable[[str], frozenset[str]],
+               sentence_before: Callable[[Passage], tuple[Passage, Sentence] | None]) -> list[Candidate]:
     """Every sentence of the retrieved passages with its signals; a text seen twice (a copied article) once.
-    `article_terms`: the terms of a whole article (`Retriever.article_terms`)."""
+    `article_terms`: the terms of a whole article (`Retriever.article_terms`); `sentence_before`: the sentence before
+    a passage in its article (`Retriever.sentence_before`)."""
     years = {m.group(0) for m in _YEAR.finditer(question)}
     question_terms = set(retrieved.terms)
     name_terms = {t for word in names(question) for t in terms(word)}
@@ -118,8 +134,15 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
             covered_in[passage.doc] = weights.coverage(said)
         previous: set[str] = set()
         previous_lexical = previous_dense = 0.0
+        # the sentence before, whom its "He added ..." may be (read only for a question that asks for someone's
+        # words, `reader.spoken_first`, or who did something, `reader.named_before`)
+        preceding = sentence_before(passage) if asked.speaker or asked.kind == "person" else None
+        spoke = speaker(preceding[0].sentence_text(preceding[1]), None) if preceding and asked.speaker else None
         for index, sentence in enumerate(passage.sentences):
             text = passage.sentence_text(sentence)
+            said_by = spoke = speaker(text, spoke) if asked.speaker else None
+            antecedent = _antecedent(asked, text, preceding, question)
+            preceding = passage, sentence
             sentence_terms = terms(text)
             own = set(sentence_terms)
             context, previous = own | previous, own
@@ -167,9 +190,25 @@ def candidates(question: str, asked: Asked, retrieved: Retrieved, vectors: dict[
                     words=len(text.split()),
                     describes=bool(asked.described) and describes(
                         text, asked.described, described_terms <= article_terms(passage.doc)),
+                    speaker=said_by,
+                    antecedent=antecedent,
                 )
             )
     return found
+
+
+def _antecedent(asked: Asked, text: str, preceding: tuple[Passage, Sentence] | None,
+                question: str) -> Antecedent | None:
+    """Whom the pronoun subject of a sentence stands for, for a question that asks who: the new name of the sentence
+    before (`Antecedent`)."""
+    if asked.kind != "person" or preceding is None or not pronoun_subject(text, asked.focus):
+        return None
+    passage, sentence = preceding
+    text = passage.sentence_text(sentence)
+    # who spoke in it ("Bayramov said ..."; the rules' spans leave out a name that opens a sentence), else its new name
+    spoke = speaker(text, None)
+    name = spoke if spoke and not set(terms(spoke)) <= set(terms(question)) else short_answer(asked, text, question)
+    return Antecedent(passage, sentence, name) if name else None
 
 
 def _share(wanted: tuple[str, ...] | set[str], found: set[str]) -> float:

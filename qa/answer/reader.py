@@ -32,7 +32,10 @@ right on the dev split), each mapped to how often such answers and refusals were
 best sentence is quoted first (of a number, date or sum question, the best of the
 PAIR_DEPTH first that holds one: `measured_first`), unless its article leaves a name the question asks about
 unsaid and one of the PAIR_DEPTH best-ranked sentences comes from an article that says them all (and holds what a
-number, date or sum question asks for: `said_first`). A second sentence is quoted when it is rated almost as high as
+number, date or sum question asks for: `said_first`), or unless the question asks for someone's words and another
+person says the best sentence while one of the PAIR_DEPTH best is theirs (`spoken_first`). A "who" question answered
+by a sentence whose subject is a pronoun quotes the sentence before too, which names whom it stands for
+(`named_before`). A second sentence is quoted when it is rated almost as high as
 the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
 leads with the best sentence's short answer (`short_of`): the span the rules find (`answer_types.short_answer`), or,
 where they find no single one, the span the pair reader's start and end heads read as the answer, when they read it
@@ -52,6 +55,7 @@ import numpy as np
 
 from qa.answer.answer_types import KINDS, SHORT_KINDS, Asked, Span, short_answer
 from qa.answer.extractive import Candidate
+from qa.answer.speakers import same_speaker
 from qa.types import ScoredPassage
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
@@ -273,6 +277,8 @@ def short_of(verdict: Verdict, question: str, asked: Asked, model: ReaderModel,
     if verdict.refused:
         return None
     best = verdict.ranked[0].candidate
+    if before := named_before(best, asked):
+        return before.short
     if best.short or spans is None or not model.picks_spans:
         return best.short
     return short_answer(asked, best.text, question, lambda found: _strongest(found, spans(best.text, [
@@ -502,6 +508,39 @@ def said_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
     return _first_that(ranked, lambda c: not c.names_unsaid and not lacks_measure(c, asked))
 
 
+def spoken_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
+    """The ranking with, first, the best of its first PAIR_DEPTH sentences that the one whose words the question asks
+    for says, when the best one is not theirs ("What did Raisi say to Bayramov?": not "For his part, Bayramov
+    commented ..."), and that `said_first` would keep."""
+    if not asked.speaker or not ranked:
+        return ranked
+    wanted, best = asked.speaker, ranked[0].candidate.speaker
+    # Only against a sentence someone else says: a sentence that names no speaker may still be the one asked for
+    # ("For his turn, the Iranian speaker referred to ..."); moving it for one that does lost answers on dev.
+    if best is None or same_speaker(wanted, best):
+        return ranked
+    return _first_that(ranked, lambda c: c.speaker is not None and same_speaker(wanted, c.speaker)
+                       and not c.names_unsaid and not lacks_measure(c, asked))
+
+
+def named_before(best: Candidate, asked: Asked) -> Candidate | None:
+    """For a question that asks who, answered by a sentence whose subject is a pronoun and that names nobody new ("He
+    pointed to strategic cooperation in transit and energy." for "Which official called the cooperation
+    strategic?"): the sentence before it in its article, when that one names someone the question does not
+    (`Candidate.antecedent`), to be quoted too and to lead the answer with that name."""
+    a = best.antecedent
+    if best.short or a is None:
+        return None
+    return replace(best, passage=a.passage, sentence=a.sentence, short=a.name, antecedent=None)
+
+
+def describing(ranked: list[Ranked]) -> Ranked | None:
+    """"Who is X?" / "What is X?": the reader's best sentence that says what X is, which answers whatever the
+    answerability (`read`): that was fitted on questions that ask for a fact, and sees a description only as a
+    sentence that names X."""
+    return next((r for r in ranked if r.candidate.describes), None)
+
+
 def read(found: list[Candidate], asked: Asked, unknown_names: int, model: ReaderModel | None = None,
          pair: PairScores | None = None) -> Verdict:
     """The best sentence (and a close second) with the confidence that it answers, or a refusal. `pair`: the pair
@@ -512,17 +551,18 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     if not ranked:  # nothing was found to answer from (a date filter no article falls in, an empty index)
         return Verdict([], [], 0.0, 1.0, True)
     answerable = answerability(ranking, asked, unknown_names, model)
-    # "Who is X?" / "What is X?": the reader's best sentence that says what X is, whatever the answerability: it
-    # was fitted on questions that ask for a fact, and sees a description only as a sentence that names X
-    describing = next((r for r in ranked if r.candidate.describes), None)
-    if describing is None and refuses(answerable, model.refuse_below):
+    describes = describing(ranked)
+    if describes is None and refuses(answerable, model.refuse_below):
         return Verdict(ranked, [], answerable, model.refusal_confidence(answerable), True)
-    ranked = [describing, *(r for r in ranked if r is not describing)] if describing else said_first(ranked, asked)
+    ranked = [describes, *(r for r in ranked if r is not describes)] if describes else \
+        spoken_first(said_first(ranked, asked), asked)
     best = ranked[0]
-    confidence = model.described_right if describing and model.described_right is not None else \
+    confidence = model.described_right if describes and model.described_right is not None else \
         model.answer_confidence(answerable, best.p)
     chosen = [best.candidate]
-    if len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \
+    if before := named_before(best.candidate, asked):
+        chosen.append(before)
+    elif len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \
             best.candidate.words + ranked[1].candidate.words <= model.second_within_words:
         chosen.append(ranked[1].candidate)
     # Read in the article's order when both come from one article.

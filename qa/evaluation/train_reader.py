@@ -375,14 +375,18 @@ def evaluate(examples: list[Example], model, pairs: PairScoresOf | None = None) 
 
 def answerability_scores(examples: list[Example], model, pairs: PairScoresOf | None = None) -> list[tuple[float, bool]]:
     """Each question's probability that the articles answer it, as the reader acts on it (its rules included: a
-    question they refuse scores 0), with whether they do."""
-    from qa.answer.reader import answerability, rank
+    question they refuse scores 0; one that a sentence describing whom "who is X?" asks about answers, whatever the
+    probability, scores 1), with whether they do."""
+    from qa.answer.reader import answerability, describing, rank
 
     scored = []
     for e in examples:
         ranking = rank(e.candidates, e.asked, model, pairs(e) if pairs else None)
-        scored.append((answerability(ranking, e.asked, e.unknown_names, model) if ranking.alone else 0.0,
-                       e.answerable))
+        if describing(ranking.ranked):
+            probability = 1.0
+        else:
+            probability = answerability(ranking, e.asked, e.unknown_names, model) if ranking.alone else 0.0
+        scored.append((probability, e.answerable))
     return scored
 
 

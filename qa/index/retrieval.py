@@ -45,7 +45,7 @@ from qa.index.fusion import load_fusion
 from qa.index.lexical import Vocabulary, names, terms
 from qa.index.store import DAY_KEY, Collections, day_number, pages, passage_from_record
 from qa.index.vector_file import VectorArray, VectorFile
-from qa.types import Passage, ScoredPassage
+from qa.types import Passage, ScoredPassage, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -108,14 +108,18 @@ class _Tables:
         # from piling up.
         self.article_terms = lru_cache(maxsize=ARTICLES_MEMO)(self._article_terms)
 
-    def _article_terms(self, doc: str) -> frozenset[str]:
+    def passages_of(self, doc: str) -> list[str]:
+        """The ids of an article's passages."""
         if self._passages_of is None:
             passages_of: dict[str, list[str]] = {}
             for pid, passage in self.passages.items():
                 passages_of.setdefault(passage.doc, []).append(pid)
             self._passages_of = passages_of
+        return self._passages_of.get(doc, [])
+
+    def _article_terms(self, doc: str) -> frozenset[str]:
         found: set[str] = set()
-        for pid in self._passages_of.get(doc, ()):
+        for pid in self.passages_of(doc):
             found.update(terms(self.passages[pid].text))
             found.update(_title_terms(self.passages[pid], self.metadata[pid]))
         return frozenset(found)
@@ -168,6 +172,17 @@ class Retriever:
         """The terms of an article's every indexed passage and its title: whatever it mentions anywhere, against which
         the reader checks the names a question asks about (qa/answer/extractive.py, `names_unsaid`)."""
         return self.tables.article_terms(doc)
+
+    def sentence_before(self, passage: Passage) -> tuple[Passage, Sentence] | None:
+        """The last sentence of the article's passage before this one (None for its first): what a passage that opens
+        with "He said ..." needs to say who spoke."""
+        tables = self.tables
+        earlier = [tables.passages[pid] for pid in tables.passages_of(passage.doc)
+                   if tables.passages[pid].end_line < passage.start_line and tables.passages[pid].sentences]
+        if not earlier:
+            return None
+        last = max(earlier, key=lambda p: p.end_line)
+        return last, last.sentences[-1]
 
     def prepare(self, manifest: dict) -> None:
         """Build the cached tables of the index as `manifest` describes it, unless they are there already."""

@@ -350,12 +350,21 @@ setTimeout(() => reveal(false), 30);
 """
 
 # Runs once when a list of rows that open articles mounts (the timeline's events, the articles table): a click (or
-# Enter) on a row marks it and asks the server for its article, shown in the panel `panel` (an element id).
+# Enter) on a row marks it and asks the server for its article, shown in the panel `panel` (an element id). The list
+# is drawn again whenever its tab is opened (the index may have changed), which can land just after a click: the
+# open row is marked again in the new rows.
 def rows_js(panel: str) -> str:
     return REVEAL_PANEL_JS.replace("PANEL", panel) + """
-const open = (row) => {
+let opened = null;
+const key = (row) => `${row.dataset.doc}:${row.dataset.start || 0}`;
+const mark = () => {
   element.querySelectorAll('.active').forEach((el) => el.classList.remove('active'));
-  row.classList.add('active');
+  element.querySelectorAll('[data-doc]').forEach((el) => { if (key(el) === opened) el.classList.add('active'); });
+};
+watch('value', () => setTimeout(mark, 0));
+const open = (row) => {
+  opened = key(row);
+  mark();
   window.__qaUserOpen = Date.now();
   trigger('click', {doc: row.dataset.doc, start: Number(row.dataset.start || 0), end: Number(row.dataset.end || 0)});
   revealPanel();
