@@ -151,7 +151,7 @@ def described(question: str) -> Described | None:
     return Described(" ".join(words), who)
 
 
-_ROLE_WORD = r"(?:post|position|job|role|title|office)"  # what a person holds: "What post does X hold?"
+_POST_WORD = r"(?:post|position|job|role|title|office)"  # what a person holds: "What post does X hold?"
 _NAME_PARTICLES = ("of", "and", "the", "for", "to")  # inside a name: "Bank of England", "Passport to Paradise"
 # "Who is X?", "what's the X", "Tell me who X is", "Who is X, quoted on ...?", "What does X do?"
 _DESCRIBE_ASKED = re.compile(r"^\W*(?:(?:tell me|explain)\s+)?(?P<who>who|what)(?:['’]s|\s+(?:is|are|was|were))\s+"
@@ -161,9 +161,9 @@ _DESCRIBE_ASKED = re.compile(r"^\W*(?:(?:tell me|explain)\s+)?(?P<who>who|what)(
                              r"^\W*what\s+(?:does|do|did)\s+(?P<z>[^?,;:]+?)\s+do\s*\??\s*$", re.I)
 # Someone's role, asked as "who is X?" asks: "What post does X hold?", "What was X's job?" (whatever time follows: "...
 # when he spoke in Qom?")
-_ROLE_ASKED = re.compile(rf"^\W*(?:what|which)\s+(?:\w+\s+)?{_ROLE_WORD}\s+(?:does|did|do|has|had|have)\s+"
+_ROLE_ASKED = re.compile(rf"^\W*(?:what|which)\s+(?:\w+\s+)?{_POST_WORD}\s+(?:does|did|do|has|had|have)\s+"
                          r"(?P<r>[^?,;:]+?)\s+(?:hold|held|have|occupy|occupied)\b[^?]*\??\s*$|"
-                         rf"^\W*what(?:['’]s|\s+(?:is|was))\s+(?P<r2>[^?,;:]+?)['’]s?\s+(?:\w+\s+)?{_ROLE_WORD}\s*"
+                         rf"^\W*what(?:['’]s|\s+(?:is|was))\s+(?P<r2>[^?,;:]+?)['’]s?\s+(?:\w+\s+)?{_POST_WORD}\s*"
                          r"\??\s*$", re.I)
 
 

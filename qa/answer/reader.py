@@ -505,7 +505,13 @@ def said_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
     of another minister meeting Aliyev in Baku, from an article that never names Zarif), and that still holds what a
     number, date or sum question asks for (`measured_first`: "How much is the bank claiming?" is not answered by "The
     firm has sued 45 banks."). After the refusal rules, which read the best sentence as ranked."""
-    return _first_that(ranked, lambda c: not c.names_unsaid and not lacks_measure(c, asked))
+    return _first_that(ranked, lambda c: _says_all_asked(c, asked))
+
+
+def _says_all_asked(candidate: Candidate, asked: Asked) -> bool:
+    """Whether a sentence may be moved first: its article says every name the question asks about, and it holds
+    what a number, date or sum question asks for."""
+    return not candidate.names_unsaid and not lacks_measure(candidate, asked)
 
 
 def spoken_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
@@ -520,7 +526,7 @@ def spoken_first(ranked: list[Ranked], asked: Asked) -> list[Ranked]:
     if best is None or same_speaker(wanted, best):
         return ranked
     return _first_that(ranked, lambda c: c.speaker is not None and same_speaker(wanted, c.speaker)
-                       and not c.names_unsaid and not lacks_measure(c, asked))
+                       and _says_all_asked(c, asked))
 
 
 def named_before(best: Candidate, asked: Asked) -> Candidate | None:
