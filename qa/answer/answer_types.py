@@ -646,6 +646,8 @@ def _focus_head(question: str) -> str | None:
     # "what is the name of the new search *engine*": a name is what every name question asks for; its focus is what
     # the name is of
     rest = _NAME_OF.sub("", rest, count=1) if match.group("the") else rest
+    # "what kind of *corridors*": the kind is what every such question asks for; its focus is the thing it is of
+    rest = _KIND_OF.sub("", rest, count=1)
     # the phrase ends at a comma or a bracket ("which fund manager, the biggest shareholder, ...")
     following = re.findall(r"[\w'’-]+", re.split(r"[,;:()]", rest)[0])
     words = following[:5]
@@ -671,6 +673,7 @@ def _focus_head(question: str) -> str | None:
 
 
 _NAME_OF = re.compile(r"^(?:names?|titles?)\s+of\s+(?:(?:the|a|an|his|her|its|their|this|that)\s+)?", re.I)
+_KIND_OF = re.compile(r"^(?:kinds?|types?|sorts?)\s+of\s+(?:(?:the|a|an)\s+)?", re.I)
 
 
 def _takes_object(words: list[str], i: int) -> bool:

@@ -36,7 +36,8 @@ number, date or sum question asks for: `said_first`), or unless the question ask
 person says the best sentence while one of the PAIR_DEPTH best is theirs (`spoken_first`). A "who" question answered
 by a sentence whose subject is a pronoun quotes the sentence before too, which names whom it stands for
 (`named_before`). A second sentence is quoted when it is rated almost as high as
-the first and the two together are short enough (the ratio and the length also chosen on dev). The answer
+the first and the two together are short enough (the ratio and the length also chosen on dev); not one that says
+what the first says in nearly its words (`rewords`), for which the next best is weighed instead. The answer
 leads with the best sentence's short answer (`short_of`): the span the rules find (`answer_types.short_answer`), or,
 where they find no single one, the span the pair reader's start and end heads read as the answer, when they read it
 at least as strongly as the score chosen on dev.
@@ -56,6 +57,7 @@ import numpy as np
 from qa.answer.answer_types import KINDS, SHORT_KINDS, Asked, Span, short_answer
 from qa.answer.extractive import Candidate
 from qa.answer.speakers import same_speaker
+from qa.index import terms
 from qa.types import ScoredPassage
 
 MODEL_PATH = Path(__file__).with_name("reader_model.json")
@@ -64,6 +66,9 @@ MEASURED_IN = ("money",)  # units whose answer must be in the ranker's first sen
 # The pair reader reads the ranker's 8 best sentences: they hold the answer for 90% of the answerable train and dev
 # questions (5-fold cross-validation; the best 12 for 91.5%), at ~5 ms a sentence.
 PAIR_DEPTH = 8
+# Two sentences sharing this share of their terms say the same thing (`rewords`); on the dev answers, the second
+# sentences quoted that share 0.8 or more of their terms with the first are copies a word or two apart
+REWORDED = 0.8
 # The pair reader's scores of these candidates for the question: rows of its head's score and its best span's
 PairScores = Callable[[list[Candidate]], np.ndarray]
 # ... and of spans of a sentence (their start and end characters) as the answer (`PairReader.span_scores`)
@@ -540,6 +545,15 @@ def named_before(best: Candidate, asked: Asked) -> Candidate | None:
     return replace(best, passage=a.passage, sentence=a.sentence, short=a.name, antecedent=None)
 
 
+def rewords(sentence: Candidate, other: Candidate) -> bool:
+    """Whether a sentence says what another does in nearly the same words, as a follow-up story repeats its first
+    ("Michael Howard, who had been due to welcome delegates ..." and "Conservative leader Michael Howard, who had been
+    due to welcome delegates ..."): quoted second, it would add nothing. The sentences' terms, at least REWORDED of
+    all they hold between them shared."""
+    a, b = set(terms(sentence.text)), set(terms(other.text))
+    return bool(a | b) and len(a & b) >= REWORDED * len(a | b)
+
+
 def describing(ranked: list[Ranked]) -> Ranked | None:
     """"Who is X?" / "What is X?": the reader's best sentence that says what X is, which answers whatever the
     answerability (`read`): that was fitted on questions that ask for a fact, and sees a description only as a
@@ -568,9 +582,10 @@ def read(found: list[Candidate], asked: Asked, unknown_names: int, model: Reader
     chosen = [best.candidate]
     if before := named_before(best.candidate, asked):
         chosen.append(before)
-    elif len(ranked) > 1 and ranked[1].p >= model.second_ratio * best.p and \
-            best.candidate.words + ranked[1].candidate.words <= model.second_within_words:
-        chosen.append(ranked[1].candidate)
+    elif (second := next((r for r in ranked[1:] if not rewords(r.candidate, best.candidate)), None)) and \
+            second.p >= model.second_ratio * best.p and \
+            best.candidate.words + second.candidate.words <= model.second_within_words:
+        chosen.append(second.candidate)
     # Read in the article's order when both come from one article.
     lead = best.candidate.passage.doc
     chosen.sort(key=lambda c: (c.passage.doc != lead, c.passage.doc, c.sentence.start_line, c.sentence.start))
