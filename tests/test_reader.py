@@ -272,6 +272,15 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Who is Azerbaijan's foreign minister?", "Azerbaijan's Foreign Minister Jeyhun Bayramov went to Tehran.",
      "Jeyhun Bayramov"),
     ("Which bookmaker made her the favourite?", "Bookmakers Ladbrokes made her the favourite.", "Ladbrokes"),
+    # of several names, the one the focus word stands before; a name keeps its particles
+    ("Which Iranian president met Aliyev?", "Amir-Abdollahian said a meeting between Iranian President Ebrahim Raeisi "
+     "and his Azeri counterpart went well.", "Ebrahim Raeisi"),
+    ("Which guitarist did Doherty fight?", "Singer Carl Barat said Doherty hit guitarist Patrick Walden.",
+     "Patrick Walden"),
+    ("Who did Doherty fight?", "Singer Carl Barat said Doherty hit guitarist Patrick Walden.", None),
+    ("Which analyst called the results modest?", "Aviation analyst Nick Van den Brul called them modest.",
+     "Nick Van den Brul"),
+    ("Which keeper saved it?", "Keeper Edwin van der Sar saved it.", "Edwin van der Sar"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)

@@ -265,7 +265,9 @@ _AMOUNT = re.compile(
     rf"(?:\s{_CURRENCY_AFTER})?", re.I)
 # A name as a short answer: one or more capitalised words, joined by the particles of places and organisations too
 # ("Bank of England", "Dewsbury"). follow_up.py's person name needs two words: it looks for whom "he" or "she" is.
-_FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?[A-Z][\w'’.-]*)*")
+# particles inside a name: "Nick Van den Brul", "Edwin van der Sar", "Bank of England"
+_FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?"
+                        r"(?:(?:den|der|del|la)\s+)?[A-Z][\w'’.-]*)*")
 _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
 SHORT_KINDS = tuple(_SHORT_KINDS)  # the kinds a short answer can be given for
 
@@ -283,7 +285,7 @@ def short_answer(asked: Asked, sentence: str, question: str,
                  pick: Callable[[list[Span]], Span | None] | None = None) -> str | None:
     """The span of `sentence` that answers a question asking for a number, date, person, place or name, when there
     is exactly one span of that kind the question does not already give (or one just before the focus word: "12,500
-    *spectators*"); else the one `pick` chooses among them, if any (the pair reader's reading of where the answer
+    *spectators*"; a name just after it: "*guitarist* Patrick Walden"); else the one `pick` chooses among them, if any (the pair reader's reading of where the answer
     is: `reader.short_of`); else None. A question that asks for several names is answered by the one list of them
     there is; a number, with the unit or the focus word that follows it. The span is an exact substring of the
     sentence."""
@@ -365,7 +367,16 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
         surnames = given - set(focus)
         spans = [name for m in spans if not _asked_already(terms((name := _after_role(m)).text), given)
                  and not _asked_already(terms(name.text)[-1:], surnames)]
+    if named and focus and len(spans) > 1:
+        # of several names, the one the focus word stands before, as news puts a role or a kind before a name
+        # ("which *president* ...?": "said a meeting between Iranian *President* Ebrahim Raeisi and ..." names two)
+        led = [m for m in spans if (before := _LAST_WORD.search(sentence, 0, m.start))
+               and set(terms(before.group(1))) & set(focus)]
+        spans = led or spans
     return spans
+
+
+_LAST_WORD = re.compile(r"([\w'’-]+)\s+$")
 
 
 # A role written before a name, as news writes them: "Santa Clara County Superior Court *Judge* James Kleinberg"
