@@ -50,6 +50,11 @@ class Passage:
         return self.text[sentence.start : sentence.end]
 
 
+# Files listed beside the one a passage or a quote was read from, when its text stands in several (a syndicated
+# story): one that many files carry would otherwise crowd out the other passages and sources.
+MAX_COPIES = 2
+
+
 @dataclass(frozen=True)
 class ScoredPassage:
     passage: Passage
@@ -126,8 +131,8 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "citations": [c.to_json() for c in self.citations],
-            "passages": [_passage_json(p) for p in self.passages],
-            "related": [_passage_json(p) for p in self.related],
+            "passages": [found for p in self.passages for found in _passage_json(p)],
+            "related": [found for p in self.related for found in _passage_json(p)],
             "mode": self.mode,
             "notes": list(self.notes),
             "date_range": self.date_range.to_json() if self.date_range else None,
@@ -145,9 +150,14 @@ class Answer:
         return data
 
 
-def _passage_json(scored: ScoredPassage) -> dict:
-    p = scored.passage
-    return {"doc": p.doc, "start_line": p.start_line, "end_line": p.end_line, "score": round(scored.score, 4)}
+def _passage_json(scored: ScoredPassage) -> list[dict]:
+    """The passage, then where its text stands in its first MAX_COPIES copies: retrieval found that text, and a reader
+    (or a scorer) checking for a line of one copy finds it listed as the citations list it (qa/answer/copies.py)."""
+    found = [{"doc": p.doc, "start_line": p.start_line, "end_line": p.end_line, "score": round(scored.score, 4)}
+             for p in (scored.passage, *scored.copies[:MAX_COPIES])]
+    for copy in found[1:]:
+        copy["copy_of"] = scored.passage.doc
+    return found
 
 
 @dataclass(frozen=True)

@@ -979,6 +979,11 @@ def test_a_quote_from_a_copied_passage_is_cited_in_each_copy_at_its_own_lines():
     # a passage no other file carries is cited once, as it was
     assert cite_copies(answer, [ScoredPassage(read, 0.9), ScoredPassage(other, 0.5)], lambda doc: (doc, None, None)) \
         == answer
+    # the answer object lists where retrieval found the text, after the passage read: a scorer looking for a line of
+    # b.txt finds it among the passages, as among the citations
+    listed = dataclasses.replace(answer, passages=[ScoredPassage(read, 0.9, tuple(copies)), ScoredPassage(other, 0.5)])
+    assert [(p["doc"], p["start_line"], p["end_line"], p.get("copy_of")) for p in listed.to_json()["passages"]] == [
+        ("a.txt", 5, 7, None), ("b.txt", 9, 11, "a.txt"), ("c.txt", 2, 4, "a.txt"), ("z.txt", 3, 3, None)]
 
 
 def test_a_quote_that_a_later_story_repeats_word_for_word_is_cited_there_too():

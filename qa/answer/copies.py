@@ -15,10 +15,7 @@ import dataclasses
 import re
 
 from qa.answer.extractive import Describe, cite
-from qa.types import Answer, Citation, ScoredPassage
-
-# Files cited beside the one read, per quote: a story that many files carry would otherwise crowd out the sources.
-MAX_COPIES = 2
+from qa.types import MAX_COPIES, Answer, Citation, ScoredPassage
 # The fewest words of a quote that is looked for in other articles' passages: shorter ones ("he said", "It was not
 # the first time.") are common phrases, not one text repeated.
 COPIED_WORDS = 8
