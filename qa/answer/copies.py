@@ -16,6 +16,7 @@ import re
 
 from qa.answer.extractive import Describe, cite
 from qa.types import MAX_COPIES, Answer, Citation, ScoredPassage
+
 # The fewest words of a quote that is looked for in other articles' passages: shorter ones ("he said", "It was not
 # the first time.") are common phrases, not one text repeated.
 COPIED_WORDS = 8
