@@ -278,6 +278,8 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Which guitarist did Doherty fight?", "Singer Carl Barat said Doherty hit guitarist Patrick Walden.",
      "Patrick Walden"),
     ("Who did Doherty fight?", "Singer Carl Barat said Doherty hit guitarist Patrick Walden.", None),
+    ("Which two acts top the bill?", "Essex act Prodigy joins headliners Scissor Sisters and Franz Ferdinand.",
+     None),  # one name of several asked for answers none
     ("Which analyst called the results modest?", "Aviation analyst Nick Van den Brul called them modest.",
      "Nick Van den Brul"),
     ("Which keeper saved it?", "Keeper Edwin van der Sar saved it.", "Edwin van der Sar"),

@@ -367,9 +367,10 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
         surnames = given - set(focus)
         spans = [name for m in spans if not _asked_already(terms((name := _after_role(m)).text), given)
                  and not _asked_already(terms(name.text)[-1:], surnames)]
-    if named and focus and len(spans) > 1:
+    if named and focus and len(spans) > 1 and not asked.several:
         # of several names, the one the focus word stands before, as news puts a role or a kind before a name
-        # ("which *president* ...?": "said a meeting between Iranian *President* Ebrahim Raeisi and ..." names two)
+        # ("which *president* ...?": "said a meeting between Iranian *President* Ebrahim Raeisi and ..." names two);
+        # not where the question asks for several ("which two acts ...?"): one of them would not answer it
         led = [m for m in spans if (before := _LAST_WORD.search(sentence, 0, m.start))
                and set(terms(before.group(1))) & set(focus)]
         spans = led or spans
