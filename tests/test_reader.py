@@ -280,6 +280,10 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Who did Doherty fight?", "Singer Carl Barat said Doherty hit guitarist Patrick Walden.", None),
     ("Which two acts top the bill?", "Essex act Prodigy joins headliners Scissor Sisters and Franz Ferdinand.",
      None),  # one name of several asked for answers none
+    ("Which two pop stars sing on it?", "Pop stars Robbie Williams and Kylie Minogue sing, while Busted play.",
+     "Robbie Williams and Kylie Minogue"),
+    ("Which X Factor winner's single sold less?", "Elvis outsold X Factor winner Steve Brockstein, said Ian Smith.",
+     "Steve Brockstein"),  # a possessive asks for one
     ("Which analyst called the results modest?", "Aviation analyst Nick Van den Brul called them modest.",
      "Nick Van den Brul"),
     ("Which keeper saved it?", "Keeper Edwin van der Sar saved it.", "Edwin van der Sar"),

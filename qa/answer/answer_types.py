@@ -367,12 +367,13 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
         surnames = given - set(focus)
         spans = [name for m in spans if not _asked_already(terms((name := _after_role(m)).text), given)
                  and not _asked_already(terms(name.text)[-1:], surnames)]
-    if named and focus and len(spans) > 1 and not asked.several:
+    if named and focus and len(spans) > 1:
         # of several names, the one the focus word stands before, as news puts a role or a kind before a name
         # ("which *president* ...?": "said a meeting between Iranian *President* Ebrahim Raeisi and ..." names two);
-        # not where the question asks for several ("which two acts ...?"): one of them would not answer it
+        # where the question asks for several ("which two acts ...?"), only if it names several itself ("pop *stars*
+        # Robbie Williams and Kylie Minogue"): one of them would not answer
         led = [m for m in spans if (before := _LAST_WORD.search(sentence, 0, m.start))
-               and set(terms(before.group(1))) & set(focus)]
+               and set(terms(before.group(1))) & set(focus) and (not asked.several or _LIST_END.search(m.text))]
         spans = led or spans
     return spans
 
@@ -722,4 +723,5 @@ _ACRONYM_PLURAL = re.compile(r"^[A-Z]{2,}s$")
 _DETERMINER = re.compile(r"^(?:the|a|an|his|her|its|their|this|that|these|those|our|my|your)$", re.I)
 # A rate after a noun ("how many foreign workers *a year*"), not a verb's object
 _RATE = re.compile(r"^(?:a|an|each|every) (?:year|month|week|day|night|hour|minute|second|season|game|match)$", re.I)
-_PLURAL = re.compile(r"(?<![su])s$|^(?:people|men|women|children|police|staff)$", re.I)
+# (not a possessive: "which X Factor *winner's* single")
+_PLURAL = re.compile(r"(?<![su'’])s$|^(?:people|men|women|children|police|staff)$", re.I)
