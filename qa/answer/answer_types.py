@@ -263,9 +263,9 @@ _AMOUNT = re.compile(
     rf"\b(?:{_NUMBER_WORD}|hundreds?|thousands?|dozens?)\b(?:\sand\sa\s(?:half|quarter)\b)?"  # "two and a half million"
     r"(?:\s(?:million|billion|thousand|hundred|per ?cent)\b)?"
     rf"(?:\s{_CURRENCY_AFTER})?", re.I)
-# A name as a short answer: one or more capitalised words, joined by the particles of places and organisations too
-# ("Bank of England", "Dewsbury"). follow_up.py's person name needs two words: it looks for whom "he" or "she" is.
-# particles inside a name: "Nick Van den Brul", "Edwin van der Sar", "Bank of England"
+# A name as a short answer: one or more capitalised words, joined by the particles of places, organisations and
+# surnames too ("Bank of England", "Dewsbury", "Nick Van den Brul", "Edwin van der Sar"). follow_up.py's person name
+# needs two words: it looks for whom "he" or "she" is.
 _FULL_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:(?:of|for|the|de|bin|al|van|von|and|&)\s+)?"
                         r"(?:(?:den|der|del|la)\s+)?[A-Z][\w'’.-]*)*")
 _SHORT_KINDS = {"number": _AMOUNT, "date": _DATE, "person": _FULL_NAME, "place": _FULL_NAME, "name": _FULL_NAME}
