@@ -287,6 +287,13 @@ def test_what_a_question_asks_for(question, kind, focus, unit):
     ("Which analyst called the results modest?", "Aviation analyst Nick Van den Brul called them modest.",
      "Nick Van den Brul"),
     ("Which keeper saved it?", "Keeper Edwin van der Sar saved it.", "Edwin van der Sar"),
+    # of several places, the one a preposition of place or a kind of place stands before
+    ("Which city hosted the summit?", "At the summit held in Geneva, Lavrov told Kerry that talks would go on.",
+     "Geneva"),
+    ("In which city did she first act?", "She acted in her home city of Lyon with the Paul Martin company.", "Lyon"),
+    ("Where did the singer die?", "Country singer Tom Clark has died in New Orleans, his family said.",
+     "New Orleans"),
+    ("Where would the band have to go?", "Every member would have to travel to Madrid for a visa.", "Madrid"),
 ])
 def test_a_short_answer_is_one_span_of_the_kind_asked(question, sentence, span):
     found = short_answer(asked(question), sentence, question)

@@ -294,7 +294,8 @@ def short_answer(asked: Asked, sentence: str, question: str,
     listed = _lists(spans, sentence, asked.how_many) if asked.several and named else []
     if len(listed) == 1:  # "which countries ...?": the one list of names there is
         return listed[0].text
-    if len(spans) == 1 and (not named or _beside_the_question(spans[0], sentence, question)):
+    if len(spans) == 1 and (not named or _beside_the_question(spans[0], sentence, question)
+                            or asked.kind == "place" and _placed(spans[0], sentence)):
         span = spans[0]
     elif not (spans and pick and (span := pick(spans))):
         return None
@@ -375,10 +376,21 @@ def short_spans(asked: Asked, sentence: str, question: str) -> list[Span]:
         led = [m for m in spans if (before := _LAST_WORD.search(sentence, 0, m.start))
                and set(terms(before.group(1))) & set(focus) and (not asked.several or _LIST_END.search(m.text))]
         spans = led or spans
+    if kind == "place" and not asked.several and len(spans) > 1:
+        # of several names, those a place's preposition stands before (`_placed`); not for several places, whose
+        # list goes on without one
+        spans = [m for m in spans if _placed(m, sentence)] or spans
     return spans
 
 
+def _placed(span: Span, sentence: str) -> bool:
+    """Whether a preposition of place or a kind of place stands before the span: "held *in* Qom", "the *city of*
+    Bogota"."""
+    return bool(_AT_PLACE.search(sentence, 0, span.start) or _KIND_OF_PLACE.search(sentence, 0, span.start))
+
+
 _LAST_WORD = re.compile(r"([\w'’-]+)\s+$")
+_AT_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?$", re.I)
 
 
 # A role written before a name, as news writes them: "Santa Clara County Superior Court *Judge* James Kleinberg"
