@@ -285,10 +285,10 @@ def short_answer(asked: Asked, sentence: str, question: str,
                  pick: Callable[[list[Span]], Span | None] | None = None) -> str | None:
     """The span of `sentence` that answers a question asking for a number, date, person, place or name, when there
     is exactly one span of that kind the question does not already give (or one just before the focus word: "12,500
-    *spectators*"; a name just after it: "*guitarist* Patrick Walden"); else the one `pick` chooses among them, if
-    any (the pair reader's reading of where the answer is: `reader.short_of`); else None. A question that asks for
-    several names is answered by the one list of them there is; a number, with the unit or the focus word that
-    follows it. The span is an exact substring of the sentence."""
+    *spectators*"; a name just after it: "*guitarist* Patrick Walden"; a place after a preposition of place: "held
+    *in* Qom"); else the one `pick` chooses among them, if any (the pair reader's reading of where the answer is:
+    `reader.short_of`); else None. A question that asks for several names is answered by the one list of them there
+    is; a number, with the unit or the focus word that follows it. The span is an exact substring of the sentence."""
     spans = short_spans(asked, sentence, question)
     named = _SHORT_KINDS.get(asked.kind or "") is _FULL_NAME
     listed = _lists(spans, sentence, asked.how_many) if asked.several and named else []
