@@ -67,7 +67,9 @@ _TITLE = re.compile(r"\b(president|minister|spokes(man|woman|person)|speaker|sec
                     r"ambassador|official|mr|mrs|ms|dr|king|queen|prince|general|council|ministry|agency|company)\b", re.I)
 _YEARS = re.compile(r"\b(1[89]|20)\d\d(s|'s)?\b")
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
-_PLACE = re.compile(r"\b(in|at|to|from|near|inside|outside|across)\s+(the\s+)?[A-Z][\w'’-]+")
+# The prepositions a place follows: "held *in* Qom" (`holds`, `_placed`)
+_PLACE_PREPOSITION = r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?"
+_PLACE = re.compile(_PLACE_PREPOSITION + r"[A-Z][\w'’-]+")
 _REASON = re.compile(r"\b(because|due to|as a result|owing to|in order to|so that|after|since|amid|following|"
                      r"led to|caused|prompted|reason)\b", re.I)
 
@@ -390,7 +392,7 @@ def _placed(span: Span, sentence: str) -> bool:
 
 
 _LAST_WORD = re.compile(r"([\w'’-]+)\s+$")
-_AT_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|across)\s+(?:the\s+)?$", re.I)
+_AT_PLACE = re.compile(_PLACE_PREPOSITION + "$", re.I)
 
 
 # A role written before a name, as news writes them: "Santa Clara County Superior Court *Judge* James Kleinberg"
